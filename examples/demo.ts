@@ -1,0 +1,23 @@
+/**
+ * demo: what `npm run demo` runs. Until the HTTP client lands it walks through the loop
+ * examples one after another, each on the same IOLoop.
+ */
+import { IOLoop } from "../src/ioloop";
+import { main as executorOffload } from "./executor_offload";
+import { main as helloLoop } from "./hello_loop";
+import { main as periodicTicker } from "./periodic_ticker";
+
+/** Runs every example in turn. */
+export async function main(): Promise<void> {
+  const examples: [string, () => Promise<unknown>][] = [
+    ["hello_loop: who runs when", helloLoop],
+    ["periodic_ticker: a fixed schedule that skips missed runs", periodicTicker],
+    ["executor_offload: CPU-bound work on worker threads", executorOffload],
+  ];
+  for (const [title, run] of examples) {
+    console.log(`\n### ${title}`);
+    await run();
+  }
+}
+
+if (require.main === module) IOLoop.current().runSync(main);
