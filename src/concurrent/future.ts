@@ -57,10 +57,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
   private _result: T | undefined = undefined;
   private _failed = false;
   private _error: unknown = undefined;
-  private _callbacks: DoneCallback<T>[] | null = null;
+  // Typed loosely so that Future<T> stays covariant in T (a Future<number> is a Future<unknown>).
+  private _callbacks: DoneCallback<any>[] | null = null;
   /** Settled together with the future; made only when someone calls `then`. */
   private _promise: Promise<T> | null = null;
-  private _settlePromise: ((future: Future<T>) => void) | null = null;
+  private _settlePromise: ((future: Future<any>) => void) | null = null;
   /** True once someone has looked at the outcome; silences the GC report. */
   private _retrieved = false;
   private _unretrieved: Unretrieved | null = null;
