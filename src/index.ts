@@ -72,4 +72,20 @@ export {
   type RecursiveUnicode,
   type UrlUnescapeOptions,
 } from "./escape";
+export {
+  BadYieldError,
+  Return,
+  WaitIterator,
+  convertYielded,
+  coroutine,
+  isCoroutineFunction,
+  moment,
+  multi,
+  multiFuture,
+  sleep,
+  withTimeout,
+  type MultiResult,
+  type QuietExceptionsOptions,
+  type Yieldable,
+} from "./gen";
 export { RuntimeError, TimeoutError, isTimeDelta, timedelta, type TimeDelta } from "./util";
