@@ -457,6 +457,21 @@ describe("TestIOLoopRunSync", () => {
     expect(reachedEnd).to.equal(false);
   });
 
+  it("runs again normally after a run that timed out", async () => {
+    const slow = new Future<void>();
+    await ctx.loop
+      .runSync(() => slow, { timeout: 0.01 })
+      .catch((e) => {
+        expect(e).to.be.instanceOf(TimeoutError);
+      });
+    // The timed-out run left its future's callbacks queued; they must not end this run.
+    const answer = await ctx.loop.runSync(async () => {
+      await new Promise<void>((resolve) => ctx.loop.callLater(0.02, resolve));
+      return "second run";
+    });
+    expect(answer).to.equal("second run");
+  });
+
   it("rejects when stopped before the result is ready (test_stop_no_timeout)", async () => {
     await ctx.loop
       .runSync(async () => {

@@ -280,6 +280,12 @@ export class IOLoop implements CallbackScheduler {
     this._checkStartable();
     let future: Future<Awaited<T>> | null = null;
     let timedOut = false;
+    // Callbacks of this run may outlive it (a timed-out run leaves its future's callbacks
+    // queued); they must not stop a later run of the same loop.
+    let active = true;
+    const stopThisRun = (): void => {
+      if (active) this.stop();
+    };
     this.addCallback(() => {
       try {
         future = Future.fromPromise(fn()) as Future<Awaited<T>>;
@@ -287,7 +293,7 @@ export class IOLoop implements CallbackScheduler {
         future = new Future<Awaited<T>>();
         future.setException(error);
       }
-      this.addFuture(future, () => this.stop());
+      this.addFuture(future, stopThisRun);
     });
     const timeout = options.timeout;
     let timeoutHandle: TimeoutHandle | null = null;
@@ -299,11 +305,12 @@ export class IOLoop implements CallbackScheduler {
           pending.cancel(`runSync timed out after ${timeout} seconds`);
           // A promise (unlike a Future) cannot be cancelled: stop the loop, which leaves
           // the rest of that work queued here and not running.
-          this.stop();
+          stopThisRun();
         }
       });
     }
     await this.start();
+    active = false;
     if (timeoutHandle !== null) this.removeTimeout(timeoutHandle);
     const settled = future as Future<Awaited<T>> | null;
     if (timedOut) throw new TimeoutError(`Operation timed out after ${timeout} seconds`);
