@@ -770,3 +770,87 @@ describe("TestPeriodicCallbackVirtualTime", () => {
     expect(Date.now() - started).to.be.below(1000);
   });
 });
+
+describe("TimerHeap (the loop's timeout queue)", () => {
+  // Internal, but the loop's ordering rests on it: check it against a plain sorted model.
+  const { TimerHeap } =
+    require("../src/ioloop/_timer_heap") as typeof import("../src/ioloop/_timer_heap");
+
+  /** A small deterministic generator, so a failure can be replayed. */
+  function lcg(seed: number): () => number {
+    let state = seed >>> 0;
+    return () => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state / 2 ** 32;
+    };
+  }
+
+  for (const seed of [1, 2, 3, 4, 5]) {
+    it(`fires in (deadline, insertion) order under random add/remove/pop (seed ${seed})`, () => {
+      const random = lcg(seed);
+      const heap = new TimerHeap();
+      const model: { deadline: number; seq: number; cancelled: boolean; id: number }[] = [];
+      const handles = new Map<number, ReturnType<typeof heap.push>>();
+      let now = 0;
+      let nextId = 0;
+      const fired: number[] = [];
+      const expected: number[] = [];
+      for (let step = 0; step < 20000; step++) {
+        const r = random();
+        if (r < 0.5) {
+          const id = nextId++;
+          // Mostly a few shared delays (lists), sometimes absolute deadlines (heap).
+          const delays = [0.001, 0.005, 0.01, 1];
+          const useDelay = random() < 0.8;
+          const delay = delays[Math.floor(random() * delays.length)];
+          const deadline = useDelay ? now + delay : now + random() * 0.02;
+          handles.set(
+            id,
+            heap.push(deadline, () => id, undefined, useDelay ? delay : undefined),
+          );
+          model.push({ deadline, seq: id, cancelled: false, id });
+        } else if (r < 0.7 && handles.size > 0) {
+          const ids = [...handles.keys()];
+          const id = ids[Math.floor(random() * ids.length)];
+          heap.cancel(handles.get(id)!);
+          handles.delete(id);
+          model.find((m) => m.id === id)!.cancelled = true;
+        } else {
+          now += random() * 0.004;
+          if (random() < 0.05) now -= 0.003; // a virtual clock moving back
+          for (let h = heap.popDue(now); h; h = heap.popDue(now)) {
+            fired.push(h._callback() as number);
+            handles.delete(h._callback() as number);
+          }
+          const due = model
+            .filter((m) => !m.cancelled && m.deadline <= now)
+            .sort((a, b) => a.deadline - b.deadline || a.seq - b.seq);
+          for (const m of due) {
+            expected.push(m.id);
+            m.cancelled = true;
+          }
+          expect(fired).to.deep.equal(expected);
+        }
+      }
+      expect(heap.pending().length).to.equal(handles.size);
+      expect(heap.size).to.be.at.least(handles.size);
+    });
+  }
+
+  it("unlinks a removed handle that waits behind its list's head", () => {
+    const heap = new TimerHeap();
+    const a = heap.push(1, () => "a", undefined, 1);
+    const b = heap.push(2, () => "b", undefined, 1);
+    const c = heap.push(3, () => "c", undefined, 1);
+    heap.cancel(b);
+    expect(heap.size).to.equal(2);
+    heap.cancel(a);
+    const order: unknown[] = [];
+    for (let h = heap.popDue(10); h; h = heap.popDue(10)) order.push(h._callback());
+    expect(order).to.deep.equal(["c"]);
+    expect(heap.size).to.equal(0);
+    heap.cancel(c);
+    heap.cancel(c);
+    expect(heap.size).to.equal(0);
+  });
+});

@@ -62,6 +62,10 @@ export interface Closeable {
 const CLOCK_RESOLUTION = 0.001;
 /** A delay long enough that the keep-alive interval never really fires. */
 const KEEPALIVE_SECONDS = 3600;
+/** How a ready-queue entry passes its arguments (see `IOLoop._readyArgs`). */
+const ARGS_NONE = 0;
+const ARGS_ONE = 1;
+const ARGS_SPREAD = 2;
 
 /** The loop that runs now (at most one). */
 let runningLoop: IOLoop | null = null;
@@ -80,13 +84,19 @@ let currentLoop: IOLoop | null = null;
  */
 export class IOLoop implements CallbackScheduler {
   private readonly _clock: Clock;
+  /**
+   * The ready queue, as parallel arrays: the function, its arguments, and how to pass
+   * them (`ARGS_NONE`, `ARGS_ONE`: the entry is the single argument, `ARGS_SPREAD`: the
+   * entry is an array). A single argument needs no array, which keeps future callbacks
+   * from allocating.
+   */
   private _readyFns: Callback[] = [];
-  private _readyArgs: (unknown[] | undefined)[] = [];
-  private _readyTimers: (TimeoutHandle | null)[] = [];
+  private _readyArgs: unknown[] = [];
+  private _readyArgc: number[] = [];
   /** Spare arrays, swapped in at each turn so a turn never allocates. */
   private _spareFns: Callback[] = [];
-  private _spareArgs: (unknown[] | undefined)[] = [];
-  private _spareTimers: (TimeoutHandle | null)[] = [];
+  private _spareArgs: unknown[] = [];
+  private _spareArgc: number[] = [];
   private readonly _timers = new TimerHeap();
   private _running = false;
   private _stopping = false;
@@ -156,13 +166,9 @@ export class IOLoop implements CallbackScheduler {
    * loop.addCallback(console.log, "later");
    */
   addCallback<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): void {
-    if (this._closed) return;
-    this._readyFns.push(callback as Callback);
-    this._readyArgs.push(args.length === 0 ? undefined : args);
-    this._readyTimers.push(null);
-    if (this._immediate === null && this._running && !this._inTurn) {
-      this._immediate = setImmediate(this._runOnce);
-    }
+    if (args.length === 0) this._enqueue(callback as Callback, undefined, ARGS_NONE);
+    else if (args.length === 1) this._enqueue(callback as Callback, args[0], ARGS_ONE);
+    else this._enqueue(callback as Callback, args, ARGS_SPREAD);
   }
 
   /** Same as `addCallback` (Tornado keeps both names). */
@@ -172,7 +178,7 @@ export class IOLoop implements CallbackScheduler {
 
   /** `CallbackScheduler` for futures: `addCallback(callback, arg)`. */
   scheduleCallback<A>(callback: (arg: A) => unknown, arg: A): void {
-    this.addCallback(callback, arg);
+    this._enqueue(callback as Callback, arg, ARGS_ONE);
   }
 
   /**
@@ -203,7 +209,7 @@ export class IOLoop implements CallbackScheduler {
       throw new TypeError(`callAt needs a numeric deadline; got ${String(when)}`);
     }
     const handle = this._timers.push(when, callback as Callback, args.length ? args : undefined);
-    if (this._running && !this._inTurn && when < this._nodeTimerDeadline) this._armTimer();
+    this._afterTimerAdded(when);
     return handle;
   }
 
@@ -216,7 +222,15 @@ export class IOLoop implements CallbackScheduler {
     if (typeof delay !== "number" || Number.isNaN(delay)) {
       throw new TypeError(`callLater needs a delay in seconds; got ${String(delay)}`);
     }
-    return this.callAt(this._clock.now() + delay, callback, ...args);
+    const when = this._clock.now() + delay;
+    const handle = this._timers.push(
+      when,
+      callback as Callback,
+      args.length ? args : undefined,
+      delay,
+    );
+    this._afterTimerAdded(when);
+    return handle;
   }
 
   /** Cancels a timeout. Safe after it ran, and when called twice. */
@@ -408,53 +422,74 @@ export class IOLoop implements CallbackScheduler {
     }
   }
 
-  /** One turn: due timeouts join the ready queue, then the ready callbacks run. */
+  /** Queues one ready callback and makes sure a turn is coming. */
+  private _enqueue(fn: Callback, args: unknown, argc: number): void {
+    if (this._closed) return;
+    this._readyFns.push(fn);
+    this._readyArgs.push(args);
+    this._readyArgc.push(argc);
+    if (this._immediate === null && this._running && !this._inTurn) {
+      this._immediate = setImmediate(this._runOnce);
+    }
+  }
+
+  /**
+   * One turn, in asyncio's order: the callbacks that were ready when the turn began, then
+   * the timeouts that were due then. What those add waits for the next turn.
+   */
   private readonly _runOnce = (): void => {
     this._immediate = null;
     if (!this._running) return;
     this._inTurn = true;
-    const now = this._clock.now() + CLOCK_RESOLUTION;
-    for (let handle = this._timers.popDue(now); handle; handle = this._timers.popDue(now)) {
-      this._readyFns.push(handle._callback);
-      this._readyArgs.push(handle._args);
-      this._readyTimers.push(handle);
-    }
+    const timers = this._timers;
+    // Read the clock only when some timeout could be due; an idle timer heap costs nothing.
+    const now = timers.size > 0 ? this._clock.now() + CLOCK_RESOLUTION : -Infinity;
+    const seqLimit = timers.nextSeq;
     const fns = this._readyFns;
     const args = this._readyArgs;
-    const timers = this._readyTimers;
+    const argc = this._readyArgc;
     this._readyFns = this._spareFns;
     this._readyArgs = this._spareArgs;
-    this._readyTimers = this._spareTimers;
-    for (let i = 0; i < fns.length; i++) {
-      const timer = timers[i];
-      if (timer !== null && timer.cancelled) continue;
-      this._runCallback(fns[i], args[i]);
-    }
+    this._readyArgc = this._spareArgc;
+    for (let i = 0; i < fns.length; i++) this._runCallback(fns[i], args[i], argc[i]);
     fns.length = 0;
     args.length = 0;
-    timers.length = 0;
+    argc.length = 0;
     this._spareFns = fns;
     this._spareArgs = args;
-    this._spareTimers = timers;
+    this._spareArgc = argc;
+    // Due timeouts run straight from the heap. One removed by an earlier callback of this
+    // turn is skipped there; one added during the turn (seq >= seqLimit) waits.
+    for (let handle = timers.popDue(now, seqLimit); handle; handle = timers.popDue(now, seqLimit)) {
+      const handleArgs = handle._args;
+      if (handleArgs === undefined) this._runCallback(handle._callback, undefined, ARGS_NONE);
+      else this._runCallback(handle._callback, handleArgs, ARGS_SPREAD);
+    }
     this._inTurn = false;
     if (this._stopping) {
       this._finishStop();
       return;
     }
     if (this._readyFns.length > 0) this._immediate = setImmediate(this._runOnce);
-    this._armTimer();
+    if (timers.size > 0 || this._nodeTimer !== null) this._armTimer();
   };
 
   /** Runs one callback; an exception, or a rejection of what it returns, is logged. */
-  private _runCallback(fn: Callback, args: unknown[] | undefined): void {
+  private _runCallback(fn: Callback, args: unknown, argc: number): void {
     try {
-      const result = args === undefined ? fn() : fn(...args);
+      const result =
+        argc === ARGS_NONE ? fn() : argc === ARGS_ONE ? fn(args) : fn(...(args as unknown[]));
       if (result !== undefined && result !== null && isThenable(result)) {
         result.then(undefined, (error: unknown) => logCallbackError(fn, error));
       }
     } catch (error) {
       logCallbackError(fn, error);
     }
+  }
+
+  /** A new timeout may be earlier than the armed Node timer: re-arm (turns re-arm at their end). */
+  private _afterTimerAdded(when: number): void {
+    if (this._running && !this._inTurn && when < this._nodeTimerDeadline) this._armTimer();
   }
 
   /** Points the single Node timer at the earliest live deadline (or clears it). */
@@ -516,7 +551,7 @@ export class IOLoop implements CallbackScheduler {
   private _clearQueues(): void {
     this._readyFns = [];
     this._readyArgs = [];
-    this._readyTimers = [];
+    this._readyArgc = [];
     this._timers.clear();
   }
 }
