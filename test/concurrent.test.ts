@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
+import { types } from "node:util";
 import {
   CancelledError,
   DummyExecutor,
@@ -200,6 +201,48 @@ describe("FutureTest", () => {
       () => undefined,
     );
     expect((rejected.exception() as Error).message).to.equal("r");
+  });
+
+  it("is a native Promise that await takes on its fast path", async () => {
+    const f = new Future<number>();
+    expect(f).to.be.instanceOf(Promise);
+    expect(types.isPromise(f)).to.equal(true);
+    expect(f.constructor).to.equal(Promise);
+    const derived = f.then((v) => v + 1);
+    expect(derived).to.not.be.instanceOf(Future);
+    f.setResult(1);
+    expect(await derived).to.equal(2);
+    const covariant: Future<unknown> = new Future<number>();
+    expect(covariant.done()).to.equal(false);
+  });
+
+  it("supports the inherited Promise statics", async () => {
+    const resolved = Future.resolve(5) as Future<number>;
+    expect(resolved).to.be.instanceOf(Future);
+    expect(await resolved).to.equal(5);
+    expect(resolved.result()).to.equal(5);
+    const adopted = Future.resolve(Promise.resolve("adopted")) as Future<string>;
+    expect(await adopted).to.equal("adopted");
+    const rejected = Future.reject(new Error("static")) as Future<never>;
+    expect(((await rejected.catch((e: Error) => e)) as Error).message).to.equal("static");
+  });
+
+  it("never raises Node's unhandled rejection, even when nobody listens", async () => {
+    const seen: unknown[] = [];
+    const listener = (reason: unknown): void => {
+      seen.push(reason);
+    };
+    process.on("unhandledRejection", listener);
+    try {
+      const f = new Future<number>();
+      f.setException(new Error("nobody listens"));
+      new Future<number>().cancel();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(seen).to.deep.equal([]);
+      expect((f.exception() as Error).message).to.equal("nobody listens");
+    } finally {
+      process.off("unhandledRejection", listener);
+    }
   });
 
   it("prints its state", () => {

@@ -7,15 +7,27 @@
  * - done-callbacks (`addDoneCallback`) are called with the future on a later turn of the
  *   current `IOLoop`, never inside the call that settled it (asyncio's rule);
  * - `await future` (and `then`) resume on the microtask queue, like any JavaScript
- *   promise, so Futures and Promises mix freely (`Promise.all([future, promise])` works).
+ *   promise.
  *
- * Differences from asyncio: Python resumes an `await` of a pending future through
- * `call_soon` (a later loop pass) and an `await` of a done one at once; JavaScript resumes
- * every `await` on the microtask queue. The porting guide spells out what this changes.
+ * A Future **is** a native `Promise` (a subclass), so `await`, `Promise.all`,
+ * `util.types.isPromise` and async stack traces treat it as one, and `await future` costs
+ * about what `await promise` costs. Two details make that work:
+ * - `future.constructor` answers `Promise`. `await` asks a promise for its constructor and
+ *   takes V8's native fast path only when the answer is `Promise`; otherwise it would
+ *   treat the Future as a foreign thenable, with an extra job and an extra promise per
+ *   `await`. For the same reason `then` returns plain promises.
+ * - that question is also how a Future learns that someone waits for its outcome: an
+ *   `await`, `then`, `catch`, `finally` or `Promise.all` reads `constructor` first.
  *
  * A future that failed and whose exception nobody looked at (through `result()`,
  * `exception()`, `await` or `then`) is reported on `appLog` as
  * "Future exception was never retrieved" when it is garbage collected, as asyncio does.
+ * Node's own unhandled-rejection report (which by default ends the process) never fires
+ * for a Future: Tornado code legitimately reads failures later, from a done-callback.
+ *
+ * Difference from asyncio: Python resumes an `await` of a pending future through
+ * `call_soon` (a later loop pass) and an `await` of a done one at once; JavaScript resumes
+ * every `await` on the microtask queue. The porting guide spells out what this changes.
  */
 import { appLog } from "../log";
 import { currentScheduler } from "./_scheduler";
@@ -42,8 +54,24 @@ const neverRetrieved = new FinalizationRegistry<Unretrieved>((held) => {
   appLog.error("Future exception was never retrieved", held.error);
 });
 
+const nativeThen = Promise.prototype.then;
+function ignore(): void {}
+
 /**
- * A result that will be available later: awaitable, and with done-callbacks.
+ * The executor every Future passes to `Promise`: one shared function that parks the
+ * resolving functions where the constructor picks them up, so that making a Future
+ * allocates no closure of its own (it is made by the thousand on hot paths).
+ */
+let capturedResolve: (value: any) => void = ignore;
+let capturedReject: (error: unknown) => void = ignore;
+function captureResolvers(resolve: (value: any) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/**
+ * A result that will be available later: a Promise with asyncio's Future API
+ * (`result()`, `done()`, done-callbacks, `cancel()`).
  *
  * @typeParam T - the type of the result.
  * @example
@@ -52,22 +80,47 @@ const neverRetrieved = new FinalizationRegistry<Unretrieved>((held) => {
  * setTimeout(() => f.setResult(42), 10);
  * console.log("awaited", await f);
  */
-export class Future<T = unknown> implements PromiseLike<T> {
+export class Future<T = unknown> extends Promise<T> {
   private _state: State = PENDING;
   private _result: T | undefined = undefined;
   private _failed = false;
   private _error: unknown = undefined;
   // Typed loosely so that Future<T> stays covariant in T (a Future<number> is a Future<unknown>).
   private _callbacks: DoneCallback<any>[] | null = null;
-  /** Settled together with the future; made only when someone calls `then`. */
-  private _promise: Promise<T> | null = null;
-  private _settlePromise: ((future: Future<any>) => void) | null = null;
+  private readonly _resolveNative: (value: any) => void;
+  private readonly _rejectNative: (error: unknown) => void;
   /** True once someone has looked at the outcome; silences the GC report. */
   private _retrieved = false;
   private _unretrieved: Unretrieved | null = null;
 
-  /** Makes a pending future. */
-  constructor() {}
+  /**
+   * Makes a pending future. (The optional executor exists for the Promise machinery, so
+   * that inherited statics such as `Future.resolve(x)` work; settle futures you make
+   * with `setResult`/`setException`.)
+   */
+  constructor(executor?: (resolve: (value: T) => void, reject: (error: unknown) => void) => void) {
+    super(captureResolvers);
+    this._resolveNative = capturedResolve;
+    this._rejectNative = capturedReject;
+    if (executor !== undefined) {
+      executor(
+        (value) => {
+          if (this._state !== PENDING) return;
+          if (isThenable(value)) {
+            value.then(
+              (v) => this._state === PENDING && this.setResult(v as T),
+              (e: unknown) => this._state === PENDING && this.setException(e),
+            );
+          } else {
+            this.setResult(value);
+          }
+        },
+        (error) => {
+          if (this._state === PENDING) this.setException(error);
+        },
+      );
+    }
+  }
 
   /**
    * A future that follows `awaitable`: a Future is returned as it is, a promise or any
@@ -139,7 +192,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._checkPending("setResult");
     this._result = value;
     this._state = FINISHED;
-    this._settle();
+    this._resolveNative(value);
+    this._scheduleCallbacks();
   }
 
   /**
@@ -152,11 +206,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._failed = true;
     this._error = error;
     this._state = FINISHED;
+    this._rejectQuietly(error);
     if (!this._retrieved) {
       this._unretrieved = { error };
       neverRetrieved.register(this, this._unretrieved, this._unretrieved);
     }
-    this._settle();
+    this._scheduleCallbacks();
   }
 
   /**
@@ -172,7 +227,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._error = new CancelledError(message);
     // A cancelled future is not an unexpected failure: nothing to report on collection.
     this._retrieved = true;
-    this._settle();
+    this._rejectQuietly(this._error);
+    this._scheduleCallbacks();
     return true;
   }
 
@@ -204,36 +260,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return callbacks.length - kept.length;
   }
 
-  /**
-   * Promise interface: lets `await` and `Promise.all` use the future. Callbacks run on
-   * the microtask queue, as they do for a native promise.
-   */
-  then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    this._markRetrieved();
-    return this._asPromise().then(onFulfilled, onRejected);
-  }
-
-  /** Promise interface: `then(undefined, onRejected)`. */
-  catch<R = never>(onRejected?: ((reason: any) => R | PromiseLike<R>) | null): Promise<T | R> {
-    return this.then(undefined, onRejected);
-  }
-
-  /** Promise interface: runs `onFinally` when the future settles, passing its outcome on. */
-  finally(onFinally?: (() => void) | null): Promise<T> {
-    this._markRetrieved();
-    return this._asPromise().finally(onFinally);
-  }
-
   /** `Future` in `Object.prototype.toString`. */
-  get [Symbol.toStringTag](): string {
+  override get [Symbol.toStringTag](): string {
     return "Future";
   }
 
   /** `<Future pending>`, `<Future finished result=42>`, `<Future finished exception=…>`. */
-  toString(): string {
+  override toString(): string {
     const state = STATE_NAMES[this._state].toLowerCase();
     if (this._state !== FINISHED) return `<Future ${state}>`;
     return this._failed
@@ -249,7 +282,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
   }
 
-  private _markRetrieved(): void {
+  /** @internal Someone is reading the outcome: no "never retrieved" report. */
+  _markRetrieved(): void {
     if (this._retrieved) return;
     this._retrieved = true;
     if (this._unretrieved !== null) {
@@ -258,27 +292,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
   }
 
-  private _asPromise(): Promise<T> {
-    if (this._promise === null) {
-      if (this._state === PENDING) {
-        this._promise = new Promise<T>((resolve, reject) => {
-          this._settlePromise = (f) => (f._failed ? reject(f._error) : resolve(f._result as T));
-        });
-      } else {
-        this._promise = this._failed
-          ? Promise.reject(this._error)
-          : Promise.resolve(this._result as T);
-      }
-    }
-    return this._promise;
+  /**
+   * Rejects the native promise with a handler already attached, so Node never reports
+   * the rejection as unhandled. Attaching it reads `constructor`, which would count as
+   * retrieval; that one read is not a reader.
+   */
+  private _rejectQuietly(error: unknown): void {
+    this._rejectNative(error);
+    const retrieved = this._retrieved;
+    nativeThen.call(this, undefined, ignore);
+    this._retrieved = retrieved;
   }
 
-  /** Wakes every listener: the promise now (it defers by itself), callbacks via the loop. */
-  private _settle(): void {
-    if (this._settlePromise !== null) {
-      this._settlePromise(this);
-      this._settlePromise = null;
-    }
+  private _scheduleCallbacks(): void {
     const callbacks = this._callbacks;
     if (callbacks === null) return;
     this._callbacks = null;
@@ -286,6 +312,18 @@ export class Future<T = unknown> implements PromiseLike<T> {
     for (let i = 0; i < callbacks.length; i++) scheduler.scheduleCallback(callbacks[i], this);
   }
 }
+
+// `then`, `catch`, `finally` and the statics make plain promises, not Futures.
+Object.defineProperty(Future, Symbol.species, { get: () => Promise, configurable: true });
+// See the module header: answering `Promise` keeps `await` on V8's fast path, and the
+// question means someone is about to read the outcome.
+Object.defineProperty(Future.prototype, "constructor", {
+  get(this: Future<unknown>) {
+    this._markRetrieved();
+    return Promise;
+  },
+  configurable: true,
+});
 
 /** True for a Future, a Promise or any other object with a `then` method. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
