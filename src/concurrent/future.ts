@@ -102,6 +102,8 @@ export class Future<T = unknown> extends Promise<T> {
     super(captureResolvers);
     this._resolveNative = capturedResolve;
     this._rejectNative = capturedReject;
+    // Drop the module's references, or the newest Future could never be collected.
+    capturedResolve = capturedReject = ignore;
     if (executor !== undefined) {
       executor(
         (value) => {
