@@ -556,12 +556,14 @@ describe("WaitIteratorTest", () => {
 
   it("stops for await at the first failure", async () => {
     const error = await ctx.loop.runSync(async () => {
-      const it = new WaitIterator([delayed(0.002, 1), failLater(0.001, new Error("stop here"))]);
+      const slow = delayed(0.002, 1);
+      const it = new WaitIterator([slow, failLater(0.001, new Error("stop here"))]);
       const got: number[] = [];
       try {
         for await (const value of it) got.push(value);
       } catch (e) {
         expect(got).to.deep.equal([]);
+        await slow; // leave nothing running on the loop
         return e;
       }
       return null;

@@ -455,6 +455,10 @@ describe("TestIOLoopRunSync", () => {
       .catch((e) => expect(e).to.be.instanceOf(TimeoutError));
     await realSleep(0.02);
     expect(reachedEnd).to.equal(false);
+    // The abandoned function's timeout is still queued (and would resume it if the loop
+    // ran again); closing the loop drops it.
+    expect(ctx.loop._pendingWork().timeouts).to.equal(1);
+    ctx.loop.close();
   });
 
   it("runs again normally after a run that timed out", async () => {
@@ -700,6 +704,9 @@ describe("TestPeriodicCallback (on a running loop)", () => {
       pc.start();
       await realSleep(0.2);
       pc.stop();
+      // Let a run in progress finish: stop() only prevents the next one.
+      await new Promise<void>((resolve) => ctx.loop.callLater(0.03, resolve));
+      expect(active).to.equal(0);
     });
     expect(maxActive).to.equal(1);
     // 25 ms runs on a 10 ms grid start every 30 ms: no overlap, no burst.

@@ -294,8 +294,8 @@ export class IOLoop implements CallbackScheduler {
     this._checkStartable();
     let future: Future<Awaited<T>> | null = null;
     let timedOut = false;
-    // Callbacks of this run may outlive it (a timed-out run leaves its future's callbacks
-    // queued); they must not stop a later run of the same loop.
+    // A run that ends early (timeout, stop()) must not leave its own callback behind:
+    // it is removed from the future, and guarded in case it was already scheduled.
     let active = true;
     const stopThisRun = (): void => {
       if (active) this.stop();
@@ -307,7 +307,7 @@ export class IOLoop implements CallbackScheduler {
         future = new Future<Awaited<T>>();
         future.setException(error);
       }
-      this.addFuture(future, stopThisRun);
+      future.addDoneCallback(stopThisRun);
     });
     const timeout = options.timeout;
     let timeoutHandle: TimeoutHandle | null = null;
@@ -316,16 +316,18 @@ export class IOLoop implements CallbackScheduler {
         const pending = future as Future<Awaited<T>> | null;
         if (pending !== null && !pending.done()) {
           timedOut = true;
+          pending.removeDoneCallback(stopThisRun);
           pending.cancel(`runSync timed out after ${timeout} seconds`);
-          // A promise (unlike a Future) cannot be cancelled: stop the loop, which leaves
-          // the rest of that work queued here and not running.
-          stopThisRun();
+          // A promise (unlike a Future) cannot be cancelled: stopping the loop leaves the
+          // rest of that work queued here, not running.
+          this.stop();
         }
       });
     }
     await this.start();
     active = false;
     if (timeoutHandle !== null) this.removeTimeout(timeoutHandle);
+    (future as Future<Awaited<T>> | null)?.removeDoneCallback(stopThisRun);
     const settled = future as Future<Awaited<T>> | null;
     if (timedOut) throw new TimeoutError(`Operation timed out after ${timeout} seconds`);
     if (settled === null || !settled.done()) {
@@ -408,10 +410,13 @@ export class IOLoop implements CallbackScheduler {
     return () => this._closeables.delete(closeable);
   }
 
-  /** @internal What the loop still holds: counts of ready callbacks and live timeouts. */
-  _pendingWork(): { callbacks: number; timeouts: number; handles: TimeoutHandle[] } {
+  /**
+   * @internal What the loop still holds: its ready callbacks in queue order and its live
+   * timeouts (for the leak check of `tornado-ts/testing` and for diagnostics).
+   */
+  _pendingWork(): { callbacks: Callback[]; timeouts: number; handles: TimeoutHandle[] } {
     const handles = this._timers.pending();
-    return { callbacks: this._readyFns.length, timeouts: handles.length, handles };
+    return { callbacks: [...this._readyFns], timeouts: handles.length, handles };
   }
 
   private _checkStartable(): void {

@@ -51,6 +51,10 @@ export class PeriodicCallback {
     this._callback = callback;
     this.callbackTime = ms;
     this.jitter = jitter;
+    // The loop names its timeouts by function (leak reports, logs): say whose this is.
+    Object.defineProperty(this._run, "name", {
+      value: `PeriodicCallback(${callback.name || "<anonymous function>"})`,
+    });
   }
 
   /** Starts calling back on the current loop; the first run is one period from now. */

@@ -1,22 +1,23 @@
 /**
- * Test helpers until `tornado-ts/testing` lands: a fresh IOLoop per test, closed after it,
- * and a way to capture what a logger prints.
+ * Test helpers shared by the suites: a fresh IOLoop per test (through
+ * `tornado-ts/testing`, so a test that leaves work on its loop fails), and a way to
+ * capture what a logger prints.
  */
-import { IOLoop, type IOLoopOptions } from "../../src/ioloop";
+import type { IOLoop } from "../../src/ioloop";
 import { appLog, type LogRecord, type Logger } from "../../src/log";
+import { setupAsyncTest, type AsyncTestOptions } from "../../src/testing";
 
-/** Gives each test of the enclosing `describe` a new current loop, closed afterwards. */
-export function useFreshLoop(options: IOLoopOptions = {}): { readonly loop: IOLoop } {
-  const holder = { loop: null as unknown as IOLoop };
-  beforeEach(() => {
-    holder.loop = new IOLoop(options);
-  });
-  afterEach(() => {
-    if (holder.loop.isRunning()) holder.loop.stop();
-    else holder.loop.close();
-    IOLoop.clearCurrent();
-  });
-  return holder;
+/**
+ * Gives each test of the enclosing `describe` a new current loop, closed afterwards
+ * (`setupAsyncTest` under a shorter name: `ctx.loop` is the running test's loop).
+ */
+export function useFreshLoop(options: AsyncTestOptions = {}): { readonly loop: IOLoop } {
+  const ctx = setupAsyncTest(options);
+  return {
+    get loop(): IOLoop {
+      return ctx.ioLoop;
+    },
+  };
 }
 
 /** Records what `logger` emits while `fn` runs (and until the returned promise settles). */
