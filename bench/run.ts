@@ -8,9 +8,10 @@
  * To add a suite: import it and append it to `SUITES`.
  */
 import { parseOptions, runSuites, type Suite } from "./_harness";
+import { locksQueuesSuite } from "./locks_queues.bench";
 import { loopSuite } from "./loop.bench";
 
-const SUITES: readonly Suite[] = [loopSuite];
+const SUITES: readonly Suite[] = [loopSuite, locksQueuesSuite];
 
 async function main(): Promise<void> {
   await runSuites(SUITES, parseOptions(process.argv.slice(2)));

@@ -6,6 +6,8 @@ import { IOLoop } from "../src/ioloop";
 import { main as executorOffload } from "./executor_offload";
 import { main as helloLoop } from "./hello_loop";
 import { main as periodicTicker } from "./periodic_ticker";
+import { main as producerConsumer } from "./producer_consumer";
+import { main as rateLimiter } from "./rate_limiter";
 
 /** Runs every example in turn. */
 export async function main(): Promise<void> {
@@ -13,6 +15,8 @@ export async function main(): Promise<void> {
     ["hello_loop: who runs when", helloLoop],
     ["periodic_ticker: a fixed schedule that skips missed runs", periodicTicker],
     ["executor_offload: CPU-bound work on worker threads", executorOffload],
+    ["producer_consumer: a Queue feeding a pool of workers", producerConsumer],
+    ["rate_limiter: a Semaphore bounding concurrency", rateLimiter],
   ];
   for (const [title, run] of examples) {
     console.log(`\n### ${title}`);

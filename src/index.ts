@@ -88,6 +88,25 @@ export {
   type QuietExceptionsOptions,
   type Yieldable,
 } from "./gen";
+export {
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Lock,
+  Releaser,
+  Semaphore,
+  type Deadline,
+  type Releasable,
+  type WithOptions,
+} from "./locks";
+export {
+  LifoQueue,
+  PriorityQueue,
+  Queue,
+  QueueEmpty,
+  QueueFull,
+  type PriorityQueueOptions,
+} from "./queues";
 export { RuntimeError, TimeoutError, isTimeDelta, timedelta, type TimeDelta } from "./util";
 export {
   AsyncTestTimeoutError,

@@ -216,6 +216,19 @@ describe("FutureTest", () => {
     expect(covariant.done()).to.equal(false);
   });
 
+  it("keeps await on the fast path, and retrieval seen, for subclasses", async () => {
+    class Tagged<T> extends Future<T> {
+      tag = "t";
+    }
+    const f = new Tagged<number>();
+    expect(f.constructor).to.equal(Promise);
+    f.setException(new Error("sub"));
+    await f.catch(() => undefined);
+    // Retrieved by the catch: a later exception() reads it, and GC would stay silent.
+    expect((f as unknown as { _retrieved: boolean })._retrieved).to.equal(true);
+    expect(f).to.be.instanceOf(Tagged);
+  });
+
   it("supports the inherited Promise statics", async () => {
     const resolved = Future.resolve(5) as Future<number>;
     expect(resolved).to.be.instanceOf(Future);

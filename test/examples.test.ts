@@ -62,5 +62,7 @@ describe("Examples", function () {
     expect(out.stdout).to.contain("### hello_loop");
     expect(out.stdout).to.contain("### periodic_ticker");
     expect(out.stdout).to.contain("### executor_offload");
+    expect(out.stdout).to.contain("### producer_consumer");
+    expect(out.stdout).to.contain("### rate_limiter");
   });
 });

@@ -100,6 +100,7 @@ export class Future<T = unknown> extends Promise<T> {
    */
   constructor(executor?: (resolve: (value: T) => void, reject: (error: unknown) => void) => void) {
     super(captureResolvers);
+    if (new.target !== Future) inheritConstructorGetter(new.target);
     this._resolveNative = capturedResolve;
     this._rejectNative = capturedReject;
     // Drop the module's references, or the newest Future could never be collected.
@@ -326,6 +327,29 @@ Object.defineProperty(Future.prototype, "constructor", {
   },
   configurable: true,
 });
+
+const adoptedSubclasses = new WeakSet<object>();
+
+/**
+ * A subclass (`class Waiter extends Future`) gets its own `prototype.constructor`, which
+ * would hide the getter above: `await` would leave the fast path and stop marking
+ * retrieval. Remove it the first time the subclass is instantiated, so the getter is
+ * inherited.
+ */
+function inheritConstructorGetter(subclass: object): void {
+  if (adoptedSubclasses.has(subclass)) return;
+  adoptedSubclasses.add(subclass);
+  for (
+    let proto = (subclass as { prototype: object }).prototype;
+    proto !== null && proto !== Future.prototype;
+    proto = Object.getPrototypeOf(proto) as object
+  ) {
+    const own = Object.getOwnPropertyDescriptor(proto, "constructor");
+    if (own !== undefined && "value" in own && typeof own.value === "function") {
+      delete (proto as { constructor?: unknown }).constructor;
+    }
+  }
+}
 
 /** True for a Future, a Promise or any other object with a `then` method. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
