@@ -351,7 +351,7 @@ export class IOLoop implements CallbackScheduler {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the module tracks the running loop
     runningLoop = this;
     this._running = true;
-    this._keepAlive = setInterval(noop, KEEPALIVE_SECONDS * 1000);
+    this._keepAlive = setInterval(noop, toTimerMs(KEEPALIVE_SECONDS));
     const stopped = new Promise<void>((resolve) => {
       this._stopped = resolve;
     });
@@ -516,8 +516,7 @@ export class IOLoop implements CallbackScheduler {
     // A virtual clock wakes the loop itself each time it moves.
     if (this._clock.virtual) return;
     this._nodeTimerDeadline = deadline;
-    // The loop's one conversion to Node's milliseconds.
-    this._nodeTimer = setTimeout(this._onNodeTimer, Math.ceil(delay * 1000));
+    this._nodeTimer = setTimeout(this._onNodeTimer, toTimerMs(delay));
   }
 
   private readonly _onNodeTimer = (): void => {
@@ -562,6 +561,14 @@ export class IOLoop implements CallbackScheduler {
 }
 
 function noop(): void {}
+
+/**
+ * The loop's timer adapter: seconds to Node's timer milliseconds, rounded up so that a
+ * timer never fires before its deadline (the one place the loop speaks milliseconds).
+ */
+function toTimerMs(seconds: number): number {
+  return Math.ceil(seconds * 1000);
+}
 
 function logCallbackError(fn: Callback, error: unknown): void {
   // Tornado's _run_callback ignores cancellation: a cancelled task is not an error.
