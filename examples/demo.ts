@@ -3,6 +3,7 @@
  * examples one after another, each on the same IOLoop.
  */
 import { IOLoop } from "../src/ioloop";
+import { main as coroutineStyles } from "./coroutine_styles";
 import { main as executorOffload } from "./executor_offload";
 import { main as helloLoop } from "./hello_loop";
 import { main as periodicTicker } from "./periodic_ticker";
@@ -17,6 +18,7 @@ export async function main(): Promise<void> {
     ["executor_offload: CPU-bound work on worker threads", executorOffload],
     ["producer_consumer: a Queue feeding a pool of workers", producerConsumer],
     ["rate_limiter: a Semaphore bounding concurrency", rateLimiter],
+    ["coroutine_styles: a Tornado 4 generator coroutine next to async/await", coroutineStyles],
   ];
   for (const [title, run] of examples) {
     console.log(`\n### ${title}`);

@@ -3,19 +3,7 @@
  * promises and exits by itself.
  */
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
-
-const root = path.resolve(__dirname, "..");
-
-function runExample(name: string): { status: number | null; stdout: string; stderr: string } {
-  const child = spawnSync(
-    process.execPath,
-    ["-r", "ts-node/register/transpile-only", path.join("examples", `${name}.ts`)],
-    { cwd: root, encoding: "utf8", timeout: 30000 },
-  );
-  return { status: child.status, stdout: child.stdout, stderr: child.stderr };
-}
+import { runExample } from "./helpers/examples";
 
 describe("Examples", function () {
   this.timeout(40000);
@@ -56,6 +44,15 @@ describe("Examples", function () {
     expect(workerTicks).to.be.above(loopTicks + 3);
   });
 
+  it("coroutine_styles gives the same result as a generator and as async code", () => {
+    const out = runExample("coroutine_styles");
+    expect(out.status, out.stderr).to.equal(0);
+    const expected = '{"found":["ALICE","BOB","mallory: failed","zed: timed out"],"failures":2}';
+    expect(out.stdout).to.contain(`generator coroutine: ${expected}`);
+    expect(out.stdout).to.contain(`async function:      ${expected}`);
+    expect(out.stdout).to.contain("same result");
+  });
+
   it("demo runs every example", () => {
     const out = runExample("demo");
     expect(out.status, out.stderr).to.equal(0);
@@ -64,5 +61,6 @@ describe("Examples", function () {
     expect(out.stdout).to.contain("### executor_offload");
     expect(out.stdout).to.contain("### producer_consumer");
     expect(out.stdout).to.contain("### rate_limiter");
+    expect(out.stdout).to.contain("### coroutine_styles");
   });
 });

@@ -3,20 +3,8 @@
  * they promise and exit 0 by themselves.
  */
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
+import { runExample } from "./helpers/examples";
 import { ROOT_URL, buildSite } from "../examples/producer_consumer";
-
-const root = path.resolve(__dirname, "..");
-
-function runExample(name: string): { status: number | null; stdout: string; stderr: string } {
-  const child = spawnSync(
-    process.execPath,
-    ["-r", "ts-node/register/transpile-only", path.join("examples", `${name}.ts`)],
-    { cwd: root, encoding: "utf8", timeout: 30000 },
-  );
-  return { status: child.status, stdout: child.stdout, stderr: child.stderr };
-}
 
 /** The pages a crawl from the root must fetch, and the dead links it must meet. */
 function expectedCrawl(): { fetched: number; dead: number } {
