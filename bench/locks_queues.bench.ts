@@ -21,24 +21,21 @@
  */
 import { Mutex, Semaphore as MutexSemaphore } from "async-mutex";
 import fastq from "fastq";
-import { IOLoop } from "../src/ioloop";
 import { Lock, Semaphore } from "../src/locks";
 import { Queue } from "../src/queues";
 import {
   parseOptions,
   runSuites,
-  stopwatch,
   timeAsync,
   type BenchCase,
   type Suite,
   type Target,
 } from "./_harness";
+import { inLoop } from "./_in_loop";
 
 /** Issue target: at least as fast as each npm peer. */
 const AT_LEAST_PEER: Target = { minRatio: 1.0, label: ">= 1.00x" };
 
-/** A round that takes longer than this is a hang (a lost wake-up), not a slow run. */
-const ROUND_TIMEOUT_SECONDS = 60;
 /** Tasks that compete for the lock in the contended cases. */
 const CONTENDERS = 16;
 
@@ -52,28 +49,6 @@ async function loadPQueue(): Promise<PQueueClass> {
 
 /** Keeps results observable so the engine cannot drop the work. */
 const sink = { total: 0 };
-
-/**
- * Runs `body` on a fresh IOLoop inside `runSync`; resolves with the nanoseconds from the
- * start of `body` until its promise settles.
- */
-async function inLoop(body: () => Promise<void>): Promise<number> {
-  const loop = new IOLoop({ makeCurrent: false });
-  const sw = stopwatch();
-  try {
-    await loop.runSync(
-      async () => {
-        sw.start();
-        await body();
-        sw.stop();
-      },
-      { timeout: ROUND_TIMEOUT_SECONDS },
-    );
-  } finally {
-    loop.close();
-  }
-  return sw.elapsed();
-}
 
 /** Our job queue: `ops` items through `workers` workers; `join()` waits for them all. */
 function queueJobs(ops: number, workers: number): Promise<number> {
@@ -119,41 +94,26 @@ async function pQueueJobs(ops: number, workers: number): Promise<number> {
   });
 }
 
-const jobsFastq1: BenchCase = {
-  name: "Queue jobs, 1 worker",
-  peerLabel: "fastq.promise",
-  ops: 100_000,
-  target: AT_LEAST_PEER,
-  ours: (ops) => queueJobs(ops, 1),
-  peer: (ops) => fastqJobs(ops, 1),
-};
+/** Queue with `workers` consumers against a peer job queue of the same concurrency. */
+function jobsCase(
+  workers: number,
+  peerLabel: string,
+  peer: (ops: number, workers: number) => Promise<number>,
+): BenchCase {
+  return {
+    name: `Queue jobs, ${workers} worker${workers === 1 ? "" : "s"}`,
+    peerLabel,
+    ops: 100_000,
+    target: AT_LEAST_PEER,
+    ours: (ops) => queueJobs(ops, workers),
+    peer: (ops) => peer(ops, workers),
+  };
+}
 
-const jobsFastq8: BenchCase = {
-  name: "Queue jobs, 8 workers",
-  peerLabel: "fastq.promise",
-  ops: 100_000,
-  target: AT_LEAST_PEER,
-  ours: (ops) => queueJobs(ops, 8),
-  peer: (ops) => fastqJobs(ops, 8),
-};
-
-const jobsPQueue1: BenchCase = {
-  name: "Queue jobs, 1 worker",
-  peerLabel: "p-queue",
-  ops: 100_000,
-  target: AT_LEAST_PEER,
-  ours: (ops) => queueJobs(ops, 1),
-  peer: (ops) => pQueueJobs(ops, 1),
-};
-
-const jobsPQueue8: BenchCase = {
-  name: "Queue jobs, 8 workers",
-  peerLabel: "p-queue",
-  ops: 100_000,
-  target: AT_LEAST_PEER,
-  ours: (ops) => queueJobs(ops, 8),
-  peer: (ops) => pQueueJobs(ops, 8),
-};
+const jobsFastq1 = jobsCase(1, "fastq.promise", fastqJobs);
+const jobsFastq8 = jobsCase(8, "fastq.promise", fastqJobs);
+const jobsPQueue1 = jobsCase(1, "p-queue", pQueueJobs);
+const jobsPQueue8 = jobsCase(8, "p-queue", pQueueJobs);
 
 const BOUND = 64;
 

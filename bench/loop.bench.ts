@@ -10,8 +10,9 @@
  * while the loop runs) and times only its own work, not the loop's start and stop.
  */
 import { Future } from "../src/concurrent";
-import { IOLoop } from "../src/ioloop";
-import { stopwatch, timeAsync, type BenchCase, type Suite, type Target } from "./_harness";
+import { type IOLoop } from "../src/ioloop";
+import { timeAsync, type BenchCase, type Suite, type Target } from "./_harness";
+import { inLoop } from "./_in_loop";
 
 /** Issue target: batching should make `addCallback` at least as fast as `setImmediate`. */
 const AT_LEAST_RAW: Target = { minRatio: 1.0, label: ">= 1.00x" };
@@ -19,31 +20,6 @@ const AT_LEAST_RAW: Target = { minRatio: 1.0, label: ">= 1.00x" };
 const TIMERS: Target = { minRatio: 0.8, label: ">= 0.80x" };
 /** Issue target: `await future` costs at most 1.5 times `await promise`. */
 const AWAIT: Target = { minRatio: 1 / 1.5, label: "cost<=1.5x" };
-
-/** A round that takes longer than this is a hang (a lost callback), not a slow run. */
-const ROUND_TIMEOUT_SECONDS = 60;
-
-/**
- * Runs `body` on a fresh IOLoop inside `runSync` and resolves with the nanoseconds from
- * the start of `body` until the promise it returns settles.
- */
-async function inLoop(body: (loop: IOLoop) => Promise<void>): Promise<number> {
-  const loop = new IOLoop({ makeCurrent: false });
-  const sw = stopwatch();
-  try {
-    await loop.runSync(
-      async () => {
-        sw.start();
-        await body(loop);
-        sw.stop();
-      },
-      { timeout: ROUND_TIMEOUT_SECONDS },
-    );
-  } finally {
-    loop.close();
-  }
-  return sw.elapsed();
-}
 
 /**
  * A promise resolved by the `ops`-th call of the counter passed to `schedule`, which must

@@ -3,8 +3,6 @@
  * behaviour Tornado relies on.
  */
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { types } from "node:util";
 import {
   CancelledError,
@@ -22,6 +20,7 @@ import {
   type Executor,
 } from "../src/concurrent";
 import { RuntimeError } from "../src/util";
+import { stderrAfterGc, srcModule } from "./helpers/gc_child";
 import { captureLogs, nextTurn, useFreshLoop } from "./helpers/loop";
 
 describe("FutureTest", () => {
@@ -270,20 +269,10 @@ describe("FutureTest", () => {
 describe("FutureNeverRetrievedTest", () => {
   // Needs --expose-gc and a process of its own, so collection really happens.
   function stderrOfChild(body: string): string {
-    const script = `
-      require("ts-node/register/transpile-only");
-      const { Future } = require(${JSON.stringify(path.resolve(__dirname, "../src/concurrent"))});
-      (async () => {
-        ${body}
-        for (let i = 0; i < 3; i++) { await new Promise((r) => setTimeout(r, 10)); global.gc(); }
-      })();
-    `;
-    const child = spawnSync(process.execPath, ["--expose-gc", "-e", script], {
-      cwd: path.resolve(__dirname, ".."),
-      encoding: "utf8",
-    });
-    expect(child.status, child.stderr).to.equal(0);
-    return child.stderr;
+    return stderrAfterGc(`
+      const { Future } = require(${srcModule("concurrent")});
+      ${body}
+    `);
   }
 
   it("reports a failed future nobody looked at when it is collected", function () {

@@ -7,39 +7,12 @@
  * one turn; `await` resumes on the microtask queue, sooner than a turn.
  */
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
-import * as path from "node:path";
 import { types } from "node:util";
 import { CancelledError, type Future } from "../src/concurrent";
-import { IOLoop, VirtualClock } from "../src/ioloop";
 import { BoundedSemaphore, Condition, Event, Lock, Releaser, Semaphore } from "../src/locks";
 import { RuntimeError, TimeoutError } from "../src/util";
-import { nextTurn, useFreshLoop } from "./helpers/loop";
-
-/** A fresh loop per test on a virtual clock, and ways to let time and turns pass. */
-function virtualLoop() {
-  const clock = new VirtualClock(1000);
-  const ctx = useFreshLoop({ clock });
-  return {
-    get loop(): IOLoop {
-      return ctx.loop;
-    },
-    clock,
-    run<T>(fn: () => Promise<T>): Promise<T> {
-      return ctx.loop.runSync(fn);
-    },
-    /** Runs every callback queued now (Tornado's `loop_briefly`). */
-    turn(): Promise<void> {
-      return nextTurn(ctx.loop);
-    },
-    /** Moves the clock; due timeouts fire and their done-callbacks run. */
-    async sleep(seconds: number): Promise<void> {
-      clock.advance(seconds);
-      await nextTurn(ctx.loop);
-      await nextTurn(ctx.loop);
-    },
-  };
-}
+import { stderrAfterGc, srcModule } from "./helpers/gc_child";
+import { useVirtualLoop } from "./helpers/loop";
 
 /** The length of an object's private line of waiters (Tornado's tests read `_waiters`). */
 function waiterCount(obj: object): number {
@@ -54,7 +27,7 @@ function outcome(future: Future<unknown>): unknown {
 }
 
 describe("ConditionTest", () => {
-  const t = virtualLoop();
+  const t = useVirtualLoop();
   let history: unknown[];
   beforeEach(() => {
     history = [];
@@ -283,7 +256,7 @@ describe("ConditionTest", () => {
 });
 
 describe("EventTest", () => {
-  const t = virtualLoop();
+  const t = useVirtualLoop();
 
   it("shows set or clear in toString (test_repr)", () => {
     const e = new Event();
@@ -352,7 +325,7 @@ describe("EventTest", () => {
 });
 
 describe("SemaphoreTest", () => {
-  const t = virtualLoop();
+  const t = useVirtualLoop();
 
   it("refuses a negative or non-numeric initial value (test_negative_value)", () => {
     expect(() => new Semaphore(-1)).to.throw(RangeError, "semaphore initial value must be >= 0");
@@ -485,29 +458,19 @@ describe("SemaphoreTest", () => {
 });
 
 describe("WaiterFutureTest", () => {
-  const t = virtualLoop();
+  const t = useVirtualLoop();
 
-  /** Runs `body` on a loop in a child with --expose-gc; returns its stderr after GCs. */
+  /** Runs `body` on a loop holding a Lock, in a child with --expose-gc; returns its stderr. */
   function stderrOfChild(body: string): string {
-    const src = (mod: string): string => JSON.stringify(path.resolve(__dirname, "../src", mod));
-    const script = `
-      require("ts-node/register/transpile-only");
-      const { IOLoop } = require(${src("ioloop")});
-      const { Lock } = require(${src("locks")});
-      IOLoop.current().runSync(async () => {
+    return stderrAfterGc(`
+      const { IOLoop } = require(${srcModule("ioloop")});
+      const { Lock } = require(${srcModule("locks")});
+      await IOLoop.current().runSync(async () => {
         const lock = new Lock();
         void lock.acquire();
         ${body}
-      }).then(async () => {
-        for (let i = 0; i < 3; i++) { await new Promise((r) => setTimeout(r, 10)); global.gc(); }
       });
-    `;
-    const child = spawnSync(process.execPath, ["--expose-gc", "-e", script], {
-      cwd: path.resolve(__dirname, ".."),
-      encoding: "utf8",
-    });
-    expect(child.status, child.stderr).to.equal(0);
-    return child.stderr;
+    `);
   }
 
   it("is a native Promise that await takes on its fast path", async () => {
@@ -539,7 +502,7 @@ describe("WaiterFutureTest", () => {
 });
 
 describe("SemaphoreContextManagerTest", () => {
-  const t = virtualLoop();
+  const t = useVirtualLoop();
 
   it("runs with() holding the semaphore and releases afterwards (test_context_manager)", async () => {
     await t.run(async () => {
@@ -666,7 +629,7 @@ describe("BoundedSemaphoreTest", () => {
 });
 
 describe("LockTests", () => {
-  const t = virtualLoop();
+  const t = useVirtualLoop();
 
   it("shows whether it is locked in toString (test_repr)", () => {
     const lock = new Lock();

@@ -7,34 +7,9 @@
  */
 import { expect } from "chai";
 import { type Future } from "../src/concurrent";
-import { IOLoop, VirtualClock } from "../src/ioloop";
 import { LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull } from "../src/queues";
 import { TimeoutError } from "../src/util";
-import { nextTurn, useFreshLoop } from "./helpers/loop";
-
-/** A fresh loop per test on a virtual clock, and ways to let time and turns pass. */
-function virtualLoop() {
-  const clock = new VirtualClock(1000);
-  const ctx = useFreshLoop({ clock });
-  return {
-    get loop(): IOLoop {
-      return ctx.loop;
-    },
-    run<T>(fn: () => Promise<T>): Promise<T> {
-      return ctx.loop.runSync(fn);
-    },
-    /** Runs every callback queued now. */
-    turn(): Promise<void> {
-      return nextTurn(ctx.loop);
-    },
-    /** Moves the clock; due timeouts fire and their done-callbacks run. */
-    async sleep(seconds: number): Promise<void> {
-      clock.advance(seconds);
-      await nextTurn(ctx.loop);
-      await nextTurn(ctx.loop);
-    },
-  };
-}
+import { useVirtualLoop, type VirtualLoop } from "./helpers/loop";
 
 /** How many getters or putters wait (Tornado's tests read `_getters` and `_putters`). */
 function waiting(q: Queue<unknown>, line: "_getters" | "_putters"): number {
@@ -87,7 +62,7 @@ describe("QueueBasicTest", () => {
 });
 
 describe("QueueGetTest", () => {
-  const t = virtualLoop();
+  const t = useVirtualLoop();
 
   it("resolves get() with an item that is there (test_blocking_get)", async () => {
     const q = new Queue<number>();
@@ -251,7 +226,7 @@ describe("QueueGetTest", () => {
 });
 
 describe("QueuePutTest", () => {
-  const t = virtualLoop();
+  const t = useVirtualLoop();
 
   it("stores an item put with put() (test_blocking_put)", () => {
     const q = new Queue<number>();
@@ -409,7 +384,7 @@ describe("QueuePutTest", () => {
 });
 
 /** Tornado's QueueJoinTest, run over each queue class (its subclasses reuse it). */
-function queueJoinTests(make: () => Queue<number>, t: ReturnType<typeof virtualLoop>): void {
+function queueJoinTests(make: () => Queue<number>, t: VirtualLoop): void {
   it("raises RangeError for a taskDone without a task (test_task_done_underflow)", () => {
     const q = make();
     expect(() => q.taskDone()).to.throw(RangeError, "task_done() called too many times");
@@ -478,12 +453,12 @@ function queueJoinTests(make: () => Queue<number>, t: ReturnType<typeof virtualL
 }
 
 describe("QueueJoinTest", () => {
-  const t = virtualLoop();
+  const t = useVirtualLoop();
   queueJoinTests(() => new Queue<number>(), t);
 });
 
 describe("PriorityQueueJoinTest", () => {
-  const t = virtualLoop();
+  const t = useVirtualLoop();
   queueJoinTests(() => new PriorityQueue<number>(), t);
 
   it("gets the smallest item first, admitting putters before taking (test_order)", async () => {
@@ -546,7 +521,7 @@ describe("PriorityQueueJoinTest", () => {
 });
 
 describe("LifoQueueJoinTest", () => {
-  const t = virtualLoop();
+  const t = useVirtualLoop();
   queueJoinTests(() => new LifoQueue<number>(), t);
 
   it("gets the most recent item first, admitting putters before taking (test_order)", async () => {
@@ -567,7 +542,7 @@ describe("LifoQueueJoinTest", () => {
 });
 
 describe("ProducerConsumerTest", () => {
-  const t = virtualLoop();
+  const t = useVirtualLoop();
 
   it("passes every item from producer to consumer through a bounded queue (test_producer_consumer)", async () => {
     const history = await t.run(async () => {

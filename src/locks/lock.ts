@@ -5,10 +5,10 @@
  * own line of waiters, which behaves the same (FIFO hand-over, timeouts, "release unlocked
  * lock") and spares a call per acquire.
  */
-import { Future } from "../concurrent";
+import type { Future } from "../concurrent";
 import { RuntimeError } from "../util";
 import { Waiter, WaiterList, failWithTimeout, type Deadline } from "./_waiters";
-import { Releaser, runHolding, type WithOptions } from "./releaser";
+import { Releaser, grantedNow, runHolding, type WithOptions } from "./releaser";
 
 /**
  * A lock for tasks on the loop. It starts unlocked; `acquire()` locks it at once if it is
@@ -46,9 +46,7 @@ export class Lock {
   acquire(timeout?: Deadline | null): Future<Releaser> {
     if (!this._locked) {
       this._locked = true;
-      const acquired = new Future<Releaser>();
-      acquired.setResult(new Releaser(this));
-      return acquired;
+      return grantedNow(this);
     }
     const waiter = new Waiter<Releaser>(undefined);
     this._waiters.push(waiter, timeout);

@@ -10,7 +10,7 @@
  *   `Symbol.asyncDispose` exist there, and TypeScript 5.2+ compiles `using` down for
  *   ES2022 targets.
  */
-import type { Future } from "../concurrent";
+import { Future } from "../concurrent";
 import type { Deadline } from "./_waiters";
 
 /** Anything a {@link Releaser} can release: a `Semaphore`, `BoundedSemaphore` or `Lock`. */
@@ -74,6 +74,16 @@ export class Releaser implements Disposable, AsyncDisposable {
     this.release();
     return Promise.resolve();
   }
+}
+
+/**
+ * The answer to an acquire that succeeds at once: a Future already done with a new
+ * {@link Releaser} for `owner` (an uncontended lock or semaphore takes no waiter).
+ */
+export function grantedNow(owner: Releasable): Future<Releaser> {
+  const granted = new Future<Releaser>();
+  granted.setResult(new Releaser(owner));
+  return granted;
 }
 
 /** Options of the scoped form `with(fn, options)` of `Semaphore` and `Lock`. */

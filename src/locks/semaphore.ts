@@ -2,9 +2,9 @@
  * `Semaphore` and `BoundedSemaphore`: a counter that limits how many tasks hold a
  * resource at once (mirrors `tornado.locks.Semaphore` and `BoundedSemaphore`).
  */
-import { Future } from "../concurrent";
+import type { Future } from "../concurrent";
 import { Waiter, WaiterList, failWithTimeout, type Deadline } from "./_waiters";
-import { Releaser, runHolding, type WithOptions } from "./releaser";
+import { Releaser, grantedNow, runHolding, type WithOptions } from "./releaser";
 
 /**
  * A lock that can be acquired `value` times before `acquire()` waits. It counts the
@@ -62,9 +62,7 @@ export class Semaphore {
   acquire(timeout?: Deadline | null): Future<Releaser> {
     if (this._value > 0) {
       this._value--;
-      const acquired = new Future<Releaser>();
-      acquired.setResult(new Releaser(this));
-      return acquired;
+      return grantedNow(this);
     }
     const waiter = new Waiter<Releaser>(undefined);
     this._waiters.push(waiter, timeout);

@@ -3,7 +3,7 @@
  * `tornado-ts/testing`, so a test that leaves work on its loop fails), and a way to
  * capture what a logger prints.
  */
-import type { IOLoop } from "../../src/ioloop";
+import { VirtualClock, type IOLoop } from "../../src/ioloop";
 import { appLog, type LogRecord, type Logger } from "../../src/log";
 import { setupAsyncTest, type AsyncTestOptions } from "../../src/testing";
 
@@ -46,4 +46,37 @@ export function realSleep(seconds: number): Promise<void> {
 /** Resolves on a later turn of `loop` (the loop must be running for it to settle). */
 export function nextTurn(loop: IOLoop): Promise<void> {
   return new Promise((resolve) => loop.addCallback(() => resolve()));
+}
+
+/** What {@link useVirtualLoop} gives the tests of its describe. */
+export interface VirtualLoop {
+  /** The running test's loop. */
+  readonly loop: IOLoop;
+  /** The loop's clock; it only moves when told to. */
+  readonly clock: VirtualClock;
+  /** `loop.runSync(fn)`. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs every callback queued now (Tornado's `loop_briefly`). */
+  turn(): Promise<void>;
+  /** Moves the clock; due timeouts fire and their done-callbacks run. */
+  sleep(seconds: number): Promise<void>;
+}
+
+/** A fresh loop per test on a virtual clock, and ways to let time and turns pass. */
+export function useVirtualLoop(start = 1000): VirtualLoop {
+  const clock = new VirtualClock(start);
+  const ctx = useFreshLoop({ clock });
+  return {
+    get loop(): IOLoop {
+      return ctx.loop;
+    },
+    clock,
+    run: (fn) => ctx.loop.runSync(fn),
+    turn: () => nextTurn(ctx.loop),
+    async sleep(seconds: number): Promise<void> {
+      clock.advance(seconds);
+      await nextTurn(ctx.loop);
+      await nextTurn(ctx.loop);
+    },
+  };
 }
