@@ -1,6 +1,6 @@
 /**
- * demo: what `npm run demo` runs. Until the HTTP client lands it walks through the loop
- * examples one after another, each on the same IOLoop.
+ * demo: what `npm run demo` runs. Until the HTTP client lands it walks through the
+ * examples one after another, each on the same IOLoop, against servers it starts itself.
  */
 import { IOLoop } from "../src/ioloop";
 import { main as coroutineStyles } from "./coroutine_styles";
@@ -9,6 +9,7 @@ import { main as helloLoop } from "./hello_loop";
 import { main as periodicTicker } from "./periodic_ticker";
 import { main as producerConsumer } from "./producer_consumer";
 import { main as rateLimiter } from "./rate_limiter";
+import { main as tcpLineClient } from "./tcp_line_client";
 
 /** Runs every example in turn. */
 export async function main(): Promise<void> {
@@ -19,6 +20,7 @@ export async function main(): Promise<void> {
     ["producer_consumer: a Queue feeding a pool of workers", producerConsumer],
     ["rate_limiter: a Semaphore bounding concurrency", rateLimiter],
     ["coroutine_styles: a Tornado 4 generator coroutine next to async/await", coroutineStyles],
+    ["tcp_line_client: TCPClient and IOStream over TCP and TLS", tcpLineClient],
   ];
   for (const [title, run] of examples) {
     console.log(`\n### ${title}`);

@@ -107,6 +107,41 @@ export {
   QueueFull,
   type PriorityQueueOptions,
 } from "./queues";
+export {
+  BaseIOStream,
+  IOStream,
+  SSLIOStream,
+  StreamBufferFullError,
+  StreamClosedError,
+  UnsatisfiableReadError,
+  type ConnectAddress,
+  type IOStreamOptions,
+  type SSLIOStreamOptions,
+} from "./iostream";
+export {
+  DefaultResolver,
+  OverrideResolver,
+  Resolver,
+  ResolverError,
+  isSecureContext,
+  isValidIp,
+  sslOptionsToContext,
+  type AddressFamily,
+  type FamilyOption,
+  type OverrideMapping,
+  type OverrideTarget,
+  type ResolveOptions,
+  type ResolvedAddress,
+  type ResolverClass,
+  type SSLOptions,
+  type SocketAddress,
+  type TLSContextSettings,
+} from "./netutil";
+export {
+  TCPClient,
+  type TCPClientConnectOptions,
+  type TCPClientTLSConnectOptions,
+} from "./tcpclient";
 export { RuntimeError, TimeoutError, isTimeDelta, timedelta, type TimeDelta } from "./util";
 export {
   AsyncTestTimeoutError,

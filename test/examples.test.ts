@@ -53,6 +53,17 @@ describe("Examples", function () {
     expect(out.stdout).to.contain("same result");
   });
 
+  it("tcp_line_client talks over TCP and TLS and names its failures", () => {
+    const out = runExample("tcp_line_client");
+    expect(out.status, out.stderr).to.equal(0);
+    expect(out.stdout.trim().split("\n")).to.deep.equal([
+      "tcp:  HELLO TORNADO TS",
+      "tls:  VERIFIED BY OUR CA",
+      "no newline within 1024 bytes: StreamClosedError (UnsatisfiableReadError)",
+      "closed port: StreamClosedError (ECONNREFUSED)",
+    ]);
+  });
+
   it("demo runs every example", () => {
     const out = runExample("demo");
     expect(out.status, out.stderr).to.equal(0);
@@ -62,5 +73,6 @@ describe("Examples", function () {
     expect(out.stdout).to.contain("### producer_consumer");
     expect(out.stdout).to.contain("### rate_limiter");
     expect(out.stdout).to.contain("### coroutine_styles");
+    expect(out.stdout).to.contain("### tcp_line_client");
   });
 });

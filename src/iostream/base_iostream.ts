@@ -1,0 +1,614 @@
+/**
+ * `BaseIOStream`: reading, writing and closing over a Node socket (mirrors
+ * `tornado.iostream.BaseIOStream`).
+ *
+ * Tornado's stream reads a non-blocking socket when a read asks for data, so the socket's
+ * kernel buffer is its back-pressure. A Node socket pushes `data` events instead; this
+ * stream keeps them in a {@link StreamBuffer} and applies the same discipline with
+ * `pause()`/`resume()`:
+ * - While a read is pending and the buffer cannot satisfy it, the socket flows. If the
+ *   buffer then grows past `maxBufferSize`, the stream closes ("Reached maximum read buffer
+ *   size"), as Tornado's does.
+ * - Otherwise the socket keeps flowing until the buffer holds `readAhead` bytes (default
+ *   the larger of `readChunkSize` and 1 MiB, never above `maxBufferSize`) and is then
+ *   paused; the next read that the buffer cannot satisfy resumes it. Pausing at a
+ *   threshold rather than after every read keeps `pause`/`resume` off the hot path.
+ *
+ * Reads run one at a time and settle through their Future; data already buffered
+ * satisfies a read before the call returns (the Future is done on return). A result that
+ * lies inside one received chunk is a view of it, not a copy (see `StreamBuffer` on what
+ * that means for keeping results). Writes hand their bytes to the socket at once; a
+ * write's Future resolves when Node reports the bytes written to the kernel, in the order
+ * of the writes.
+ *
+ * Searches never rescan: `readUntil` resumes where its last search stopped (a delimiter
+ * split across chunks is still found); `readUntilRegex`, whose matches cannot be resumed,
+ * searches again only when the buffer has doubled, or once a burst of data events is over.
+ *
+ * Differences from Tornado, beyond the socket model above:
+ * - `readUntilClose` fails (StreamClosedError, realError StreamBufferFullError) when the
+ *   data outgrows `maxBufferSize`; Tornado resolves it with the truncated buffer.
+ * - `startTls` (on `IOStream`) accepts bytes that arrived before it was called and hands
+ *   them to TLS; Tornado's socket would still hold them in the kernel.
+ * - `readUntilRegex` matches a latin1 view of the bytes (one character per byte).
+ */
+import type * as net from "node:net";
+import { Future } from "../concurrent";
+import { IOLoop } from "../ioloop";
+import { genLog } from "../log";
+import { RuntimeError } from "../util";
+import { StreamBufferFullError, StreamClosedError, UnsatisfiableReadError } from "./errors";
+import { PendingRead } from "./_pending_read";
+import type { SlabReader } from "./_slab_reader";
+import { StreamBuffer } from "./stream_buffer";
+import { WriteQueue } from "./_write_queue";
+
+/**
+ * Options of every stream's constructor (sizes in bytes).
+ *
+ * @example
+ * const stream = new IOStream(socket, { maxBufferSize: 1024 * 1024, maxWriteBufferSize: 65536 });
+ */
+export interface IOStreamOptions {
+  /**
+   * The most bytes a read may need buffered before the stream gives up and closes
+   * ("Reached maximum read buffer size"). Default 100 MiB, as in Tornado.
+   */
+  maxBufferSize?: number;
+  /**
+   * The most bytes of writes not yet handed to the kernel; a `write` beyond it throws
+   * `StreamBufferFullError`. Default: no limit.
+   */
+  maxWriteBufferSize?: number | null;
+  /**
+   * Tornado's read size. Node reads in its own 64 KiB pieces, so here it is a floor of
+   * the read-ahead (see `readAhead`). Default min(64 KiB, maxBufferSize / 2).
+   */
+  readChunkSize?: number;
+  /**
+   * How many bytes the stream reads before a read asks for them; past that the socket is
+   * paused. Default the larger of `readChunkSize` and 1 MiB, capped at `maxBufferSize`.
+   */
+  readAhead?: number;
+}
+
+const DEFAULT_MAX_BUFFER_SIZE = 100 * 1024 * 1024;
+const DEFAULT_READ_CHUNK_SIZE = 64 * 1024;
+/** See the module header and the measurements in bench/iostream.bench.ts. */
+const DEFAULT_READ_AHEAD = 1024 * 1024;
+
+/** Errors that mean "the peer went away": the stream closes without logging them. */
+const CONNRESET_CODES: ReadonlySet<string> = new Set([
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ERR_STREAM_PREMATURE_CLOSE",
+]);
+
+/** True for errors that mean the peer reset or dropped the connection. */
+export function isConnReset(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && CONNRESET_CODES.has(code);
+}
+
+/**
+ * The machinery shared by {@link IOStream} and {@link SSLIOStream}: buffered reads, ordered
+ * writes, close handling and back-pressure over a `net.Socket` (or `tls.TLSSocket`).
+ * Construct `IOStream` or `SSLIOStream`; this class has no way to connect.
+ *
+ * @example
+ * // An echo server: each accepted socket becomes a stream.
+ * net.createServer((socket) => {
+ *   const stream = new IOStream(socket);
+ *   void (async () => {
+ *     for (;;) await stream.write(await stream.readUntil("\n"));
+ *   })().catch(() => stream.close());
+ * }).listen(8888);
+ */
+export class BaseIOStream {
+  /** See {@link IOStreamOptions.maxBufferSize}. */
+  readonly maxBufferSize: number;
+  /** See {@link IOStreamOptions.maxWriteBufferSize}; null for no limit. */
+  readonly maxWriteBufferSize: number | null;
+  /** See {@link IOStreamOptions.readChunkSize}. */
+  readonly readChunkSize: number;
+  /**
+   * What closed the stream, when something did: the Node socket error, an
+   * `UnsatisfiableReadError`, a `StreamBufferFullError`, or the error given to `close`.
+   */
+  error: Error | null = null;
+
+  /** The loop the stream belongs to: the close callback runs there. */
+  protected readonly _ioLoop: IOLoop;
+  protected _socket: net.Socket;
+  protected _closed = false;
+  protected _connecting = false;
+  protected _connectFuture: Future<any> | null = null;
+  private _unregister: (() => void) | null;
+  private _closeCallback: (() => unknown) | null = null;
+  private readonly _buffer = new StreamBuffer();
+  private readonly _readAhead: number;
+  private _paused = false;
+  private _peer: string | null = null;
+  private _read: PendingRead | null = null;
+  /** A deferred regex search (see `PendingRead.shouldDeferSearch`). */
+  private _searchImmediate: NodeJS.Immediate | null = null;
+  private readonly _writes = new WriteQueue();
+  /** The last string delimiter and its bytes: `readUntil("\r\n")` in a loop encodes once. */
+  private _delimiterText: string | null = null;
+  private _delimiterBytes: Buffer | null = null;
+  /** The `onread` hook of a socket the stream made itself (see `SlabReader`). */
+  private _reader: SlabReader | null = null;
+
+  constructor(socket: net.Socket, options: IOStreamOptions = {}) {
+    this.maxBufferSize = options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE;
+    this.maxWriteBufferSize = options.maxWriteBufferSize ?? null;
+    this.readChunkSize = Math.min(
+      options.readChunkSize ?? DEFAULT_READ_CHUNK_SIZE,
+      Math.floor(this.maxBufferSize / 2),
+    );
+    this._readAhead = Math.min(
+      options.readAhead ?? Math.max(this.readChunkSize, DEFAULT_READ_AHEAD),
+      this.maxBufferSize,
+    );
+    this._ioLoop = IOLoop.current();
+    this._socket = socket;
+    this._attach(socket);
+    this._unregister = this._ioLoop._registerCloseable(this);
+  }
+
+  /** The socket the stream reads and writes (a `tls.TLSSocket` once TLS is on). */
+  get socket(): net.Socket {
+    return this._socket;
+  }
+
+  /** True once the stream is closed. Buffered data can still be read. */
+  closed(): boolean {
+    return this._closed;
+  }
+
+  /** True while a read is pending. */
+  reading(): boolean {
+    return this._read !== null;
+  }
+
+  /** True while written bytes wait to be handed to the kernel. */
+  writing(): boolean {
+    return this._writes.bytes > 0;
+  }
+
+  /**
+   * Calls `callback` (on the stream's IOLoop) once the stream closes, whoever closes it.
+   * Replaces the previous one; null removes it.
+   */
+  setCloseCallback(callback: (() => unknown) | null): void {
+    this._closeCallback = callback;
+  }
+
+  /**
+   * Reads up to and including `delimiter`.
+   *
+   * @param options.maxBytes when the delimiter is not within this many bytes, the stream
+   *   logs "Unsatisfiable read, closing connection: …" (info, `genLog`), closes, and the
+   *   read fails with `StreamClosedError` whose `realError` is `UnsatisfiableReadError`.
+   * @returns a Future of the bytes, delimiter included (see `StreamBuffer` on aliasing).
+   * @throws `RuntimeError` ("Already reading") while another read is pending;
+   *   `StreamClosedError` when the stream is closed and the buffer cannot satisfy it.
+   * @example
+   * const statusLine = await stream.readUntil("\r\n", { maxBytes: 8192 });
+   */
+  readUntil(
+    delimiter: Buffer | Uint8Array | string,
+    options?: { maxBytes?: number },
+  ): Future<Buffer> {
+    const bytes = this._delimiterBuffer(delimiter);
+    const maxBytes = options?.maxBytes ?? Infinity;
+    if (this._read === null && this._buffer.length > 0) {
+      // Fast path for a line already buffered: no read state to set up and tear down.
+      const loc = this._buffer.indexOf(bytes, 0);
+      if (loc !== -1 && loc + bytes.length <= maxBytes) {
+        return doneFuture(this._buffer.consume(loc + bytes.length));
+      }
+    }
+    return this._startRead(PendingRead.delimiter(bytes, maxBytes));
+  }
+
+  /**
+   * Reads up to and including the first match of `regex`, searched in the buffered bytes
+   * read as latin1 (one character per byte; `g` and `y` flags are ignored).
+   *
+   * @param options.maxBytes as for {@link readUntil}.
+   * @throws as {@link readUntil}.
+   * @example
+   * const head = await stream.readUntilRegex(/\r?\n\r?\n/, { maxBytes: 65536 });
+   */
+  readUntilRegex(regex: RegExp, options?: { maxBytes?: number }): Future<Buffer> {
+    return this._startRead(PendingRead.regex(regex, options?.maxBytes ?? Infinity));
+  }
+
+  /**
+   * Reads `numBytes` bytes; with `partial`, resolves as soon as at least one byte is there
+   * (at most `numBytes`). `readBytes(0)` resolves with an empty Buffer.
+   *
+   * @throws `TypeError` when `numBytes` is not a non-negative integer; otherwise as
+   *   {@link readUntil}.
+   * @example
+   * const body = await stream.readBytes(contentLength);
+   */
+  readBytes(numBytes: number, options?: { partial?: boolean }): Future<Buffer> {
+    if (!Number.isSafeInteger(numBytes) || numBytes < 0) {
+      throw new TypeError(`readBytes needs a non-negative integer; got ${String(numBytes)}`);
+    }
+    if (this._read === null && this._buffer.length >= numBytes) {
+      return doneFuture(this._buffer.consume(numBytes));
+    }
+    return this._startRead(PendingRead.bytes(numBytes, options?.partial === true));
+  }
+
+  /**
+   * Reads into `buffer` until it is full (or, with `partial`, until at least one byte
+   * came) and resolves with the number of bytes written to it.
+   *
+   * @throws as {@link readUntil}.
+   * @example
+   * const header = new Uint8Array(16);
+   * await stream.readInto(header);
+   */
+  readInto(buffer: Uint8Array, options?: { partial?: boolean }): Future<number> {
+    return this._startRead(PendingRead.into(buffer, options?.partial === true));
+  }
+
+  /**
+   * Reads everything until the peer closes the connection and resolves with it; on a
+   * closed stream, resolves with what is buffered. Fails (StreamClosedError, realError
+   * StreamBufferFullError) if the data outgrows `maxBufferSize`.
+   *
+   * @throws `RuntimeError` ("Already reading") while another read is pending.
+   * @example
+   * const body = await stream.readUntilClose();
+   */
+  readUntilClose(): Future<Buffer> {
+    return this._startRead(PendingRead.untilClose());
+  }
+
+  /**
+   * Writes `data` (a string is UTF-8 encoded; any typed array or DataView is written as
+   * its bytes). The Future resolves once the bytes are handed to the kernel, after those
+   * of earlier writes. The bytes are not copied: do not modify `data` before the Future
+   * resolves.
+   *
+   * @throws `StreamClosedError` on a closed stream; `StreamBufferFullError` ("Reached
+   *   maximum write buffer size") when `maxWriteBufferSize` would be exceeded.
+   * @example
+   * await stream.write("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n");
+   */
+  write(data: Buffer | ArrayBufferView | string): Future<void> {
+    this._checkClosed();
+    const bytes =
+      typeof data === "string"
+        ? Buffer.from(data, "utf8")
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const size = bytes.length;
+    if (this.maxWriteBufferSize !== null && this._writes.bytes + size > this.maxWriteBufferSize) {
+      throw new StreamBufferFullError("Reached maximum write buffer size");
+    }
+    const future = this._writes.add(size, this._connecting);
+    if (size > 0) this._socket.write(bytes, this._onWritten);
+    return future;
+  }
+
+  /**
+   * Closes the stream: the socket is destroyed, a pending `readUntilClose` resolves with
+   * the buffer, a pending read the buffer can satisfy resolves, other pending reads and
+   * writes fail with `StreamClosedError(realError)`, and the close callback is queued.
+   * Buffered data can still be read afterwards. Safe to call twice.
+   *
+   * @param error recorded as `stream.error` (and so as `realError`) when it is an Error.
+   */
+  close(error?: unknown): void {
+    if (!this._closed) {
+      if (error instanceof Error) this.error = error;
+      else if (error !== undefined && error !== null && typeof error !== "boolean") {
+        this.error = new Error(String(error));
+      }
+      const read = this._read;
+      if (read !== null) {
+        let end = read.untilClose ? this._buffer.length : -1;
+        try {
+          if (end < 0) end = read.findEnd(this._buffer);
+        } catch (e) {
+          if (!(e instanceof UnsatisfiableReadError)) throw e;
+        }
+        if (end >= 0) this._finishRead(end);
+      }
+      this._closed = true;
+      this._connecting = false;
+      this._cancelSearch();
+      this._detach().destroy();
+      this._unregister?.();
+      this._unregister = null;
+    }
+    this._signalClosed();
+  }
+
+  /** `StreamClosedError` unless the stream is open. */
+  protected _checkClosed(): void {
+    if (this._closed) throw new StreamClosedError(this.error);
+  }
+
+  /** Called once per close, before the close callback is queued: subclasses fail their own futures. */
+  protected _onClosed(): void {}
+
+  /** Logs a socket error as Tornado does; `SSLIOStream` adds its handshake errors. */
+  protected _logSocketError(error: Error & { syscall?: string }): void {
+    if (this._connecting || isConnReset(error)) return;
+    if (error.syscall === "read") genLog.warning(`error on read: ${error.message}`);
+    else genLog.warning(`Write error on ${this._peerName()}: ${error.message}`);
+  }
+
+  /** `address:port` of the peer, for log messages (remembered: a destroyed socket forgets it). */
+  protected _peerName(): string {
+    this._rememberPeer();
+    return this._peer ?? "<unconnected>";
+  }
+
+  /** Listens to `socket` (the constructor, `SSLIOStream` when it swaps sockets). */
+  protected _attach(socket: net.Socket): void {
+    this._socket = socket;
+    socket.on("data", this._onData);
+    socket.on("end", this._onEnd);
+    socket.on("error", this._onError);
+    socket.on("close", this._onSocketClose);
+    socket.on("connect", this._onConnect);
+    if (this._paused) socket.pause();
+  }
+
+  /** Takes the reads of `socket`, made with `reader.options` as its `onread`, from `reader`. */
+  protected _readThrough(reader: SlabReader): void {
+    this._reader = reader;
+    reader.sink = this._onData;
+  }
+
+  /**
+   * Stops listening to the socket and returns it. A no-op error listener stays, so a late
+   * error of a socket being torn down cannot crash the process.
+   */
+  protected _detach(): net.Socket {
+    const socket = this._socket;
+    socket.removeListener("data", this._onData);
+    socket.removeListener("end", this._onEnd);
+    socket.removeListener("error", this._onError);
+    socket.removeListener("close", this._onSocketClose);
+    socket.removeListener("connect", this._onConnect);
+    socket.on("error", ignoreError);
+    if (this._reader !== null) this._reader.sink = null;
+    this._reader = null;
+    return socket;
+  }
+
+  /**
+   * Hands the socket over for a TLS upgrade (`IOStream.startTls`): checks that the stream
+   * is idle, pushes buffered bytes back into the socket for TLS to read, and retires this
+   * stream without closing the socket. Returns the socket and the close callback, which
+   * moves to the new stream.
+   *
+   * @throws `TypeError` ("IOStream is not idle; cannot convert to SSL").
+   */
+  protected _releaseSocket(): { socket: net.Socket; closeCallback: (() => unknown) | null } {
+    if (
+      this._read !== null ||
+      !this._writes.idle ||
+      this._connectFuture !== null ||
+      this._connecting ||
+      this._closed
+    ) {
+      throw new TypeError("IOStream is not idle; cannot convert to SSL");
+    }
+    const socket = this._detach();
+    socket.pause();
+    if (this._buffer.length > 0) socket.unshift(this._buffer.consume(this._buffer.length));
+    this._closed = true;
+    this._unregister?.();
+    this._unregister = null;
+    const closeCallback = this._closeCallback;
+    this._closeCallback = null;
+    return { socket, closeCallback };
+  }
+
+  /** The socket finished connecting: resolves writes of no bytes queued meanwhile. */
+  protected _connected(): void {
+    this._connecting = false;
+    this._writes.resolveEmpty();
+  }
+
+  /** Makes `read` the pending read and satisfies it from the buffer if it can. */
+  private _startRead<T>(read: PendingRead<T>): Future<T> {
+    if (this._read !== null) {
+      this._checkClosed();
+      throw new RuntimeError("Already reading");
+    }
+    this._read = read;
+    let end: number;
+    try {
+      end = read.untilClose && this._closed ? this._buffer.length : read.findEnd(this._buffer);
+    } catch (error) {
+      this._unsatisfiable(error);
+      return read.future;
+    }
+    if (end >= 0) {
+      this._finishRead(end);
+    } else if (this._closed) {
+      // Tornado raises here, before returning the Future: nothing more can arrive.
+      this._read = null;
+      throw new StreamClosedError(this.error);
+    } else {
+      this._wantData();
+    }
+    return read.future;
+  }
+
+  /** Takes `size` bytes for the pending read and resolves it. */
+  private _finishRead(size: number): void {
+    const read = this._read as PendingRead;
+    this._read = null;
+    this._cancelSearch();
+    const result = read.take(this._buffer, size);
+    if (!read.future.cancelled()) read.future.setResult(result);
+  }
+
+  /** Logs and closes for a read that can never be satisfied (Tornado's wording). */
+  private _unsatisfiable(error: unknown): void {
+    if (!(error instanceof UnsatisfiableReadError)) throw error;
+    genLog.info(`Unsatisfiable read, closing connection: ${error.message}`);
+    this.close(error);
+  }
+
+  /** A read waits for data: let the socket flow again. */
+  private _wantData(): void {
+    if (this._paused && !this._closed) {
+      this._paused = false;
+      this._socket.resume();
+    }
+  }
+
+  /** Nothing waits for data and the read-ahead is full: stop reading the socket. */
+  private _maybePause(): void {
+    if (!this._paused && this._buffer.length >= this._readAhead) {
+      this._paused = true;
+      this._socket.pause();
+    }
+  }
+
+  private _delimiterBuffer(delimiter: Buffer | Uint8Array | string): Buffer {
+    if (typeof delimiter === "string") {
+      if (delimiter !== this._delimiterText) {
+        this._delimiterText = delimiter;
+        this._delimiterBytes = Buffer.from(delimiter, "utf8");
+      }
+      return this._delimiterBytes as Buffer;
+    }
+    return Buffer.isBuffer(delimiter)
+      ? delimiter
+      : Buffer.from(delimiter.buffer, delimiter.byteOffset, delimiter.byteLength);
+  }
+
+  private _rememberPeer(): void {
+    const socket = this._socket;
+    if (socket.remoteAddress !== undefined) {
+      this._peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    }
+  }
+
+  private readonly _onData = (chunk: Buffer): void => {
+    this._buffer.append(chunk);
+    const read = this._read;
+    if (read !== null) {
+      if (read.shouldDeferSearch(this._buffer.length)) {
+        // Search once this burst of data events is over, not on every chunk.
+        this._searchImmediate ??= setImmediate(this._deferredSearch);
+        return;
+      }
+      if (this._readMore(read)) return;
+    }
+    this._maybePause();
+  };
+
+  /**
+   * Tries to complete `read` with the buffer. Returns true while it still waits (or the
+   * stream closed), false once it resolved.
+   */
+  private _readMore(read: PendingRead): boolean {
+    let end: number;
+    try {
+      end = read.findEnd(this._buffer);
+    } catch (error) {
+      this._unsatisfiable(error);
+      return true;
+    }
+    if (end >= 0) {
+      this._finishRead(end);
+      return false;
+    }
+    if (this._buffer.length > this.maxBufferSize) {
+      genLog.error("Reached maximum read buffer size");
+      // Taken out before the close, so that it fails there rather than resolves with the
+      // truncated buffer: a readUntilClose must not pass for complete.
+      this._read = null;
+      this.close(new StreamBufferFullError("Reached maximum read buffer size"));
+      this._failFuture(read.future);
+    }
+    return true;
+  }
+
+  private readonly _deferredSearch = (): void => {
+    this._searchImmediate = null;
+    const read = this._read;
+    if (read !== null && !this._closed && !this._readMore(read)) this._maybePause();
+  };
+
+  private _cancelSearch(): void {
+    if (this._searchImmediate !== null) {
+      clearImmediate(this._searchImmediate);
+      this._searchImmediate = null;
+    }
+  }
+
+  private readonly _onEnd = (): void => {
+    this.close();
+  };
+
+  private readonly _onSocketClose = (): void => {
+    if (!this._closed) this.close();
+  };
+
+  private readonly _onError = (error: Error): void => {
+    if (this._closed) return;
+    this._logSocketError(error);
+    this.close(error);
+  };
+
+  private readonly _onConnect = (): void => {
+    this._rememberPeer();
+    if (this._connecting) this._connected();
+  };
+
+  /** Node's callback for each `socket.write`, called in write order. */
+  private readonly _onWritten = (error?: Error | null): void => {
+    if (this._closed) return;
+    if (error) this._onError(error);
+    else this._writes.written();
+  };
+
+  /** Fails `future` with `StreamClosedError(this.error)` unless it is done. */
+  private _failFuture(future: Future<unknown>): void {
+    if (!future.done()) future.setException(new StreamClosedError(this.error));
+    // Nobody may be waiting on it: reading the exception silences the GC report.
+    if (!future.cancelled()) future.exception();
+  }
+
+  /** Fails what still waits on the stream and queues the close callback (once). */
+  private _signalClosed(): void {
+    const futures: Future<unknown>[] = this._writes.drain();
+    if (this._read !== null) futures.push(this._read.future);
+    this._read = null;
+    if (this._connectFuture !== null) futures.push(this._connectFuture);
+    this._connectFuture = null;
+    for (const future of futures) this._failFuture(future);
+    this._onClosed();
+    const callback = this._closeCallback;
+    this._closeCallback = null;
+    if (callback !== null) this._ioLoop.addCallback(callback);
+  }
+}
+
+/** A Future already resolved with `value` (the fast paths of the reads). */
+function doneFuture<T>(value: T): Future<T> {
+  const future = new Future<T>();
+  future.setResult(value);
+  return future;
+}
+
+function ignoreError(): void {}
