@@ -89,6 +89,42 @@ describe("TestIOStream (scripted servers)", () => {
   const splits = Array.from({ length: MESSAGE.length - 1 }, (_, i) => i + 1);
 
   it(
+    "never overwrites a result that is a view of the read slab (several slabs' worth)",
+    genTest({ timeout: 20 }, async () => {
+      // Streams that connect themselves read into slabs they own (onread); every result
+      // handed out must keep its bytes while many more reads land in later slabs.
+      const lines = Array.from({ length: 40000 }, (_, i) => `line ${i} ${"x".repeat(i % 97)}\n`);
+      const payload = Buffer.from(lines.join(""));
+      expect(payload.length).to.be.above(3 * 512 * 1024);
+      const { port } = await fixtures.current.listen((socket) => {
+        // Odd-sized writes, so reads end mid-line and results straddle reads and slabs.
+        let offset = 0;
+        const pump = (): void => {
+          while (offset < payload.length) {
+            const end = Math.min(payload.length, offset + 7919);
+            const more = socket.write(payload.subarray(offset, end));
+            offset = end;
+            if (!more) {
+              socket.once("drain", pump);
+              return;
+            }
+          }
+          socket.end();
+        };
+        pump();
+      });
+      const stream = fixtures.current.track(new IOStream());
+      await stream.connect({ host: "127.0.0.1", port });
+      const results: Buffer[] = [];
+      for (let i = 0; i < lines.length; i++) results.push(await stream.readUntil("\n"));
+      expect((await stream.readUntilClose()).length).to.equal(0);
+      for (let i = 0; i < lines.length; i++) {
+        expect(results[i].toString(), `line ${i}`).to.equal(lines[i]);
+      }
+    }),
+  );
+
+  it(
     "readUntil finds a delimiter split at every boundary",
     genTest({ timeout: 20 }, async () => {
       for (const split of splits) {

@@ -7,8 +7,9 @@
  * into one chunk and a result that straddles two reads is still a view, not a copy. Each
  * part of a slab is handed to the kernel once and never again, so a view given out as a
  * result is never overwritten; it does keep its slab (up to `SLAB_SIZE`) alive for as long
- * as it is referenced. Node's `data` path saves no memory here: it allocates 64 KiB per
- * read too, and also emits an event and runs the Readable machinery per read.
+ * as it is referenced (Node's `data` path shrinks each read's 64 KiB Buffer to the bytes
+ * read, so there a small result pins only its own read). In exchange there is one
+ * allocation per slab rather than per read, and no Readable machinery or event per read.
  *
  * Only plain TCP sockets support `onread`; streams over sockets they were given, and TLS
  * streams, use `data` events.
