@@ -8,11 +8,12 @@
  * To add a suite: import it and append it to `SUITES`.
  */
 import { parseOptions, runSuites, type Suite } from "./_harness";
+import { httpParserSuite } from "./http_parser.bench";
 import { iostreamSuite } from "./iostream.bench";
 import { locksQueuesSuite } from "./locks_queues.bench";
 import { loopSuite } from "./loop.bench";
 
-const SUITES: readonly Suite[] = [loopSuite, locksQueuesSuite, iostreamSuite];
+const SUITES: readonly Suite[] = [loopSuite, locksQueuesSuite, iostreamSuite, httpParserSuite];
 
 async function main(): Promise<void> {
   await runSuites(SUITES, parseOptions(process.argv.slice(2)));
