@@ -467,6 +467,14 @@ export class HTTP1Parser {
   }
 
   private _readLength(buf: Buffer, pos: number): number {
+    return this._deliverCounted(buf, pos, S_FINISH);
+  }
+
+  /**
+   * Hands the next `_remaining` body bytes to the handler as views of `buf` (no copy);
+   * once they are all delivered, moves to `nextState`. Returns where parsing goes on.
+   */
+  private _deliverCounted(buf: Buffer, pos: number, nextState: number): number {
     const available = buf.length - pos;
     if (available < this._remaining) {
       this._remaining -= available;
@@ -475,7 +483,7 @@ export class HTTP1Parser {
     }
     const end = pos + this._remaining;
     this._remaining = 0;
-    this._state = S_FINISH;
+    this._state = nextState;
     this._handler.onData(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end));
     return end;
   }
@@ -520,17 +528,7 @@ export class HTTP1Parser {
   }
 
   private _readChunkData(buf: Buffer, pos: number): number {
-    const available = buf.length - pos;
-    if (available < this._remaining) {
-      this._remaining -= available;
-      this._handler.onData(pos === 0 ? buf : buf.subarray(pos));
-      return buf.length;
-    }
-    const end = pos + this._remaining;
-    this._remaining = 0;
-    this._state = S_CHUNK_DATA_CR;
-    this._handler.onData(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end));
-    return end;
+    return this._deliverCounted(buf, pos, S_CHUNK_DATA_CR);
   }
 
   /** RFC 9112 §7.1: chunk data is followed by exactly CRLF. */
