@@ -170,6 +170,11 @@ export {
   type TCPClientConnectOptions,
   type TCPClientTLSConnectOptions,
 } from "./tcpclient";
+export {
+  HTTP1Connection,
+  HTTP1ConnectionParameters,
+  type HTTP1ConnectionParametersInit,
+} from "./http1connection";
 export { RuntimeError, TimeoutError, isTimeDelta, timedelta, type TimeDelta } from "./util";
 export {
   AsyncTestTimeoutError,
