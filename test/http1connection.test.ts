@@ -22,6 +22,7 @@ import { IOStream, StreamClosedError } from "../src/iostream";
 import { sleep } from "../src/gen";
 import { genTest, setupAsyncTest } from "../src/testing";
 import { useStreamFixtures } from "./helpers/tls";
+import { rejection } from "./helpers/assertions";
 
 /** A delegate that records everything it is told. */
 class Recorder implements HTTPMessageDelegate {
@@ -48,15 +49,6 @@ class Recorder implements HTTPMessageDelegate {
   get body(): string {
     return Buffer.concat(this.chunks).toString("latin1");
   }
-}
-
-async function rejection(promise: PromiseLike<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 function thrown(fn: () => unknown): Error {

@@ -15,16 +15,7 @@ import { multi, sleep } from "../src/gen";
 import { genLog } from "../src/log";
 import { ExpectLog, genTest, setupAsyncTest } from "../src/testing";
 import { bufferedBytes, useStreamFixtures, type PairOptions } from "./helpers/tls";
-
-/** Resolves with the error `promise` rejects with; fails if it resolves. */
-async function rejection(promise: PromiseLike<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
+import { rejection } from "./helpers/assertions";
 
 /** A deterministic byte source (mulberry32), so failures reproduce. */
 function prng(seed: number): () => number {

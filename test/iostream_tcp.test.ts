@@ -20,15 +20,7 @@ import { sleep, WaitIterator } from "../src/gen";
 import { genLog, type LogRecord } from "../src/log";
 import { ExpectLog, genTest, setupAsyncTest } from "../src/testing";
 import { bufferedBytes, useStreamFixtures } from "./helpers/tls";
-
-async function rejection(promise: PromiseLike<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
+import { rejection } from "./helpers/assertions";
 
 /** Resolves once `socket` has received at least `n` bytes in total. */
 async function receivedAtLeast(socket: net.Socket, n: number): Promise<void> {

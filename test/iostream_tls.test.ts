@@ -18,17 +18,9 @@ import { genLog } from "../src/log";
 import { ExpectLog, genTest, setupAsyncTest } from "../src/testing";
 import { RuntimeError } from "../src/util";
 import { bufferedBytes, loadTestCerts, serverContext, useStreamFixtures } from "./helpers/tls";
+import { rejection } from "./helpers/assertions";
 
 const certs = loadTestCerts();
-
-async function rejection(promise: PromiseLike<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("TestIOStreamStartTLS", () => {
   setupAsyncTest();
