@@ -20,21 +20,6 @@ import { IOStream, SSLIOStream, type IOStreamOptions } from "../../src/iostream"
 /** The folder that holds the certificates. */
 export const TLS_FIXTURES = path.resolve(__dirname, "..", "fixtures", "tls");
 
-/** Paths of the fixture files (for options that take paths, like `certfile`/`caCerts`). */
-export interface TestCertPaths {
-  readonly ca: string;
-  readonly serverCert: string;
-  readonly serverKey: string;
-  readonly wrongHostCert: string;
-  readonly wrongHostKey: string;
-  readonly expiredCert: string;
-  readonly expiredKey: string;
-  readonly selfSignedCert: string;
-  readonly selfSignedKey: string;
-  readonly clientCert: string;
-  readonly clientKey: string;
-}
-
 /** PEM contents of the fixtures, plus their paths. */
 export interface TestCerts {
   /** The test CA; trust it with `caCerts` (or Node's `ca`). */
@@ -56,6 +41,9 @@ export interface TestCerts {
   readonly clientKey: string;
   readonly paths: TestCertPaths;
 }
+
+/** Paths of the fixture files (for options that take paths, like `certfile`/`caCerts`). */
+export type TestCertPaths = { readonly [K in Exclude<keyof TestCerts, "paths">]: string };
 
 const FILES: Record<keyof TestCertPaths, string> = {
   ca: "ca.pem",
