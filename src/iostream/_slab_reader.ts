@@ -19,24 +19,64 @@
 import type * as net from "node:net";
 
 /**
- * Bytes per slab: eight reads' worth, so a 64 KiB result straddles two slabs (and is
- * copied) about once in eight. 1 MiB slabs made `readUntil` over short lines about 15%
- * slower (more GC time) in bench/iostream.bench.ts; 256 KiB copied twice as often.
+ * Bytes per slab: a 64 KiB result straddles two slabs (and is copied) about once in
+ * eight. 1 MiB and 2 MiB slabs made `readUntil` over short lines 15-25% slower (more GC
+ * time) in bench/iostream.bench.ts; 256 KiB copied twice as often.
  */
 const SLAB_SIZE = 512 * 1024;
 /**
- * The most one read may take, as on Node's `data` path (64 KiB): the read-ahead and
- * `maxBufferSize` checks then see the data in the same steps. A new slab starts when
- * less than this is left.
+ * The most one read may take: four times Node's `data` path (64 KiB), so that a stream
+ * whose data comes fast makes fewer read calls and wakeups. With 64 KiB reads,
+ * `readBytes(64 KiB)` used about 15% more CPU per MiB than a raw `data` consumer in
+ * bench/iostream.bench.ts (it drains the socket sooner, so its reads come back smaller
+ * and it polls twice as often); with 256 KiB, about as much. The read-ahead and
+ * `maxBufferSize` checks see the data in steps of up to this size (see `readSize`). A
+ * new slab starts when less than a read is left.
  */
-const READ_SIZE = 64 * 1024;
+const READ_SIZE = 256 * 1024;
+/** Node's `data` path reads 64 KiB at a time; reads are never smaller here. */
+const MIN_READ_SIZE = 64 * 1024;
 
 /** Hands Node the memory each socket read goes to, and the bytes read to `sink`. */
 export class SlabReader {
   /** Receives each read (a view of the slab); null while no stream listens. */
   sink: ((chunk: Buffer) => void) | null = null;
-  private _slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+  /**
+   * The most one read may take, kept between 64 KiB and 256 KiB. A stream sets it to half
+   * its `maxBufferSize` (Tornado's reads take at most half of `max_buffer_size`), so that
+   * a read that outgrows a small limit still fails, as it did with 64 KiB reads, rather
+   * than being satisfied by one larger socket read.
+   */
+  readSize = READ_SIZE;
+  private _slab: Buffer = Buffer.allocUnsafeSlow(SLAB_SIZE);
   private _used = 0;
+  /** True while reads go to a region made by {@link collect}. */
+  private _collecting = false;
+
+  /**
+   * Sends every later read into one region with room for `capacity` bytes, after its
+   * first `prefixLength` bytes, which the caller fills (with what it holds already): the
+   * whole body of a `readUntilClose` then lies in one piece and is returned without a copy.
+   * Only the pages the kernel writes take memory (`allocUnsafeSlow` leaves the rest
+   * unwritten, so the OS has not committed it), but the region counts in full in
+   * `process.memoryUsage().arrayBuffers`, and every result from it keeps it all. When the
+   * region is full, reads go back to ordinary slabs.
+   *
+   * @returns the region, or null when it cannot be allocated (reads then stay in slabs).
+   */
+  collect(capacity: number, prefixLength: number): Buffer | null {
+    let region: Buffer;
+    try {
+      // Room for one more read than `capacity`, and for one read already under way.
+      region = Buffer.allocUnsafeSlow(Math.max(capacity, prefixLength) + 2 * READ_SIZE);
+    } catch {
+      return null;
+    }
+    this._slab = region;
+    this._used = prefixLength;
+    this._collecting = true;
+    return region;
+  }
 
   /** The `onread` option for `new net.Socket(...)`. */
   get options(): net.OnReadOpts {
@@ -45,15 +85,26 @@ export class SlabReader {
 
   /** Where the next read goes: the free end of the slab, or a new slab. */
   private readonly _next = (): Buffer => {
-    if (SLAB_SIZE - this._used < READ_SIZE) {
+    const readSize = Math.max(MIN_READ_SIZE, Math.min(this.readSize, READ_SIZE));
+    if (this._slab.length - this._used < readSize) {
       this._slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
       this._used = 0;
+      this._collecting = false;
     }
-    return this._slab.subarray(this._used, this._used + READ_SIZE);
+    return this._slab.subarray(this._used, this._used + readSize);
   };
 
   private readonly _onRead = (bytes: number, buffer: Uint8Array): boolean => {
     const chunk = buffer as Buffer;
+    if (this._collecting && chunk.buffer !== this._slab.buffer) {
+      // A read Node had asked memory for before `collect` landed in the old slab: move it
+      // into the region (at most one read's worth), so the body stays one piece.
+      const moved = this._slab.subarray(this._used, this._used + bytes);
+      chunk.copy(moved, 0, 0, bytes);
+      this._used += bytes;
+      this.sink?.(moved);
+      return true;
+    }
     this._used += bytes;
     this.sink?.(chunk.subarray(0, bytes));
     return true;

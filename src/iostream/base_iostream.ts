@@ -61,8 +61,9 @@ export interface IOStreamOptions {
    */
   maxWriteBufferSize?: number | null;
   /**
-   * Tornado's read size. Node reads in its own 64 KiB pieces, so here it is a floor of
-   * the read-ahead (see `readAhead`). Default min(64 KiB, maxBufferSize / 2).
+   * Tornado's read size. Node reads in its own pieces (64 KiB; 256 KiB on a socket the
+   * stream made itself), so here it is a floor of the read-ahead (see `readAhead`).
+   * Default min(64 KiB, maxBufferSize / 2).
    */
   readChunkSize?: number;
   /**
@@ -76,6 +77,13 @@ const DEFAULT_MAX_BUFFER_SIZE = 100 * 1024 * 1024;
 const DEFAULT_READ_CHUNK_SIZE = 64 * 1024;
 /** See the module header and the measurements in bench/iostream.bench.ts. */
 const DEFAULT_READ_AHEAD = 1024 * 1024;
+/**
+ * A `readUntilClose` body that grows past this many bytes is read on into one region (see
+ * `_collectBody`); smaller bodies do not reserve one.
+ */
+const COLLECT_AFTER = 8 * 1024 * 1024;
+/** The largest region reserved for one body; a longer body spills into slabs again. */
+const MAX_COLLECT = 1024 * 1024 * 1024;
 
 /** Errors that mean "the peer went away": the stream closes without logging them. */
 const CONNRESET_CODES: ReadonlySet<string> = new Set([
@@ -140,6 +148,8 @@ export class BaseIOStream {
   private _delimiterBytes: Buffer | null = null;
   /** The `onread` hook of a socket the stream made itself (see `SlabReader`). */
   private _reader: SlabReader | null = null;
+  /** `_collectBody` has run (it runs once: `readUntilClose` ends the stream). */
+  private _collectTried = false;
 
   constructor(socket: net.Socket, options: IOStreamOptions = {}) {
     this.maxBufferSize = options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE;
@@ -178,6 +188,11 @@ export class BaseIOStream {
     return this._writes.bytes > 0;
   }
 
+  /** Bytes received and not yet taken by a read (an idle keep-alive stream should have none). */
+  get bufferedBytes(): number {
+    return this._buffer.length;
+  }
+
   /**
    * Calls `callback` (on the stream's IOLoop) once the stream closes, whoever closes it.
    * Replaces the previous one; null removes it.
@@ -206,10 +221,8 @@ export class BaseIOStream {
     const maxBytes = options?.maxBytes ?? Infinity;
     if (this._read === null && this._buffer.length > 0) {
       // Fast path for a line already buffered: no read state to set up and tear down.
-      const loc = this._buffer.indexOf(bytes, 0);
-      if (loc !== -1 && loc + bytes.length <= maxBytes) {
-        return doneFuture(this._buffer.consume(loc + bytes.length));
-      }
+      const line = this._buffer.consumeThrough(bytes, maxBytes);
+      if (line !== null) return doneFuture(line);
     }
     return this._startRead(PendingRead.delimiter(bytes, maxBytes));
   }
@@ -264,12 +277,42 @@ export class BaseIOStream {
    * closed stream, resolves with what is buffered. Fails (StreamClosedError, realError
    * StreamBufferFullError) if the data outgrows `maxBufferSize`.
    *
+   * On a stream that made its own TCP socket, a body past 8 MiB is read on into one
+   * region with room for `maxBufferSize` bytes (at most 1 GiB), so that it is returned
+   * without a final copy. The result is a view of that region and keeps it allocated
+   * while referenced; only the pages written use memory, but all of it counts in
+   * `process.memoryUsage().arrayBuffers`.
+   *
    * @throws `RuntimeError` ("Already reading") while another read is pending.
    * @example
    * const body = await stream.readUntilClose();
    */
   readUntilClose(): Future<Buffer> {
     return this._startRead(PendingRead.untilClose());
+  }
+
+  /**
+   * Puts `data` back at the front of the read buffer, so that the next read returns it
+   * before anything buffered or still to come: for a protocol reader that read past its
+   * message (`HTTP1Connection.detach` after a 101, say). Works on a closed stream too,
+   * whose buffered data can still be read. Tornado has no counterpart: its readers never
+   * read past what they need. The stream keeps a reference to `data`.
+   *
+   * @throws `RuntimeError` while a read is pending (it has already searched the buffer).
+   * @example
+   * stream.unread(parser.takeRemaining());
+   * const frame = await stream.readBytes(2);
+   */
+  unread(data: Buffer): void {
+    if (this._read !== null) throw new RuntimeError("Cannot unread while a read is pending");
+    if (data.length === 0) return;
+    const buffer = this._buffer;
+    // Rare and usually into an empty buffer; otherwise one copy of what was buffered
+    // (none when it lies in one chunk).
+    const rest = buffer.length > 0 ? buffer.consume(buffer.length) : null;
+    buffer.append(data);
+    if (rest !== null) buffer.append(rest);
+    this._maybePause();
   }
 
   /**
@@ -369,6 +412,7 @@ export class BaseIOStream {
   /** Takes the reads of `socket`, made with `reader.options` as its `onread`, from `reader`. */
   protected _readThrough(reader: SlabReader): void {
     this._reader = reader;
+    reader.readSize = Math.floor(this.maxBufferSize / 2);
     reader.sink = this._onData;
   }
 
@@ -511,10 +555,32 @@ export class BaseIOStream {
         this._searchImmediate ??= setImmediate(this._deferredSearch);
         return;
       }
-      if (this._readMore(read)) return;
+      if (this._readMore(read)) {
+        if (read.untilClose && this._buffer.length >= COLLECT_AFTER) this._collectBody();
+        return;
+      }
     }
     this._maybePause();
   };
+
+  /**
+   * A `readUntilClose` body outgrew `COLLECT_AFTER`: the socket now reads into one region
+   * with room for `maxBufferSize` bytes (capped at `MAX_COLLECT`), after a copy of what is
+   * buffered, so that at the close the body is one chunk, returned without the copy that
+   * joining chunks takes (that copy halved `readUntilClose`'s throughput in
+   * bench/iostream.bench.ts). Only the pages written take memory; see `SlabReader.collect`.
+   * Streams without a `SlabReader` (TLS, or over a given socket) keep joining chunks.
+   */
+  private _collectBody(): void {
+    const reader = this._reader;
+    if (reader === null || this._collectTried || this._closed) return;
+    this._collectTried = true;
+    const size = this._buffer.length;
+    const region = reader.collect(Math.min(this.maxBufferSize, MAX_COLLECT), size);
+    if (region === null) return;
+    this._buffer.consumeInto(region, size);
+    this._buffer.append(region.subarray(0, size));
+  }
 
   /**
    * Tries to complete `read` with the buffer. Returns true while it still waits (or the

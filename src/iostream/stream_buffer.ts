@@ -9,12 +9,15 @@
  * Buffer. Searches (`indexOf`, `latin1`) start from a caller-given position and remember
  * where the last one ended, so a caller that resumes a search after more data arrived
  * never rescans what it already scanned, and a delimiter split across two chunks is found.
+ * One- and two-byte delimiters are searched for as numbers, which Node does about four
+ * times faster than a Buffer needle (see `chunkIndexOf`).
  *
- * Aliasing: a Buffer returned by `consume` may share memory with a chunk from the socket.
- * Node gives each `data` event memory of its own, and `SlabReader` hands each part of a
- * slab to the kernel once; nothing writes to either afterwards, so the result stays valid.
- * But a small result keeps its whole chunk (up to 64 KiB) or slab (up to 512 KiB) alive
- * for as long as it is referenced. Copy it (`Buffer.from(result)`) to keep it for long.
+ * Aliasing: a Buffer returned by `consume` or `consumeThrough` may share memory with a
+ * chunk from the socket. Node gives each `data` event memory of its own, and `SlabReader`
+ * hands each part of a slab to the kernel once; nothing writes to either afterwards, so
+ * the result stays valid. But a small result keeps its whole chunk (up to 64 KiB) or slab
+ * (up to 512 KiB) alive for as long as it is referenced. Copy it (`Buffer.from(result)`)
+ * to keep it for long.
  * Chunks that are adjacent views of one ArrayBuffer (consecutive slab reads) are joined.
  *
  * Not exported from the package: `IOStream` uses it, tests reach it by file.
@@ -24,6 +27,37 @@ const EMPTY = Buffer.alloc(0);
 
 /** Compact the chunk array once this many consumed slots sit at its front. */
 const COMPACT_AFTER = 64;
+
+/**
+ * How many false starts (first byte found, second byte not) a two-byte search takes
+ * before it hands the rest of the chunk to `Buffer#indexOf` with the whole needle.
+ */
+const MAX_FALSE_STARTS = 8;
+
+/**
+ * The first occurrence of `needle` lying wholly inside `chunk`, at or after `from`, or -1.
+ *
+ * `Buffer#indexOf` with a Buffer needle is a C++ call costing about four times one with a
+ * number (about 55 ns against 13 ns on the bench machine), which is most of the cost of
+ * finding a short line. So one- and two-byte needles (`"\n"`, `"\r\n"`) are found by
+ * searching for their first byte as a number and checking the second; longer needles,
+ * and data where the first byte keeps turning up alone, go to the Buffer search.
+ */
+function chunkIndexOf(chunk: Buffer, needle: Uint8Array, from: number): number {
+  const n = needle.length;
+  if (n > 2) return chunk.indexOf(needle, from);
+  const head = needle[0];
+  if (n === 1) return chunk.indexOf(head, from);
+  const second = needle[1];
+  const last = chunk.length - 1;
+  for (let tries = 0; tries < MAX_FALSE_STARTS; tries++) {
+    const i = chunk.indexOf(head, from);
+    if (i === -1 || i >= last) return -1;
+    if (chunk[i + 1] === second) return i;
+    from = i + 1;
+  }
+  return chunk.indexOf(needle, from);
+}
 
 /**
  * A byte queue made of chunks, with O(1) append and copy-on-read.
@@ -107,6 +141,32 @@ export class StreamBuffer {
   }
 
   /**
+   * Removes and returns the bytes up to and including the first `needle` when they lie
+   * in the first chunk and number at most `maxBytes` (a view of the chunk); otherwise
+   * returns null and changes nothing. `readUntil`'s fast path: one short search and no
+   * bookkeeping for a line that is already buffered, the usual case.
+   */
+  consumeThrough(needle: Uint8Array, maxBytes: number): Buffer | null {
+    if (this._size === 0 || needle.length === 0) return null;
+    const first = this._chunks[this._head];
+    const offset = this._offset;
+    const found = chunkIndexOf(first, needle, offset);
+    if (found === -1) return null;
+    const end = found + needle.length;
+    const n = end - offset;
+    if (n > maxBytes) return null;
+    if (end === first.length) {
+      const result = offset === 0 ? first : first.subarray(offset, end);
+      this._advance(n);
+      return result;
+    }
+    this._offset = end;
+    this._size -= n;
+    this._consumed += n;
+    return first.subarray(offset, end);
+  }
+
+  /**
    * Copies the first `n` bytes into `target` (from its start) and removes them.
    *
    * @throws `RangeError` when fewer than `n` bytes are held or `target` is too small.
@@ -153,7 +213,7 @@ export class StreamBuffer {
     if (from === 0) {
       // The usual case, a new search: try the first chunk before any bookkeeping.
       const first = chunks[this._head];
-      const found = first.indexOf(needle, this._offset);
+      const found = chunkIndexOf(first, needle, this._offset);
       if (found !== -1) return found - this._offset;
       if (this._head + 1 === chunks.length) return -1;
     }
@@ -165,7 +225,7 @@ export class StreamBuffer {
     while (index < last) {
       const chunk = chunks[index];
       const len = chunk.length;
-      const found = chunk.indexOf(needle, local);
+      const found = chunkIndexOf(chunk, needle, local);
       if (found !== -1) {
         this._cursorIndex = index;
         this._cursorStart = start;
