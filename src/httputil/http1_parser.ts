@@ -9,7 +9,8 @@
  * which also finds its end; its bytes are checked four at a time; its header fields are
  * indexed only when first read. Body bytes are handed on as `subarray`s of the Buffers
  * that were fed (no copy), so the only copy of a body byte on its way to the user is the
- * one the user makes. Chunk-size lines are the only bytes looked at one by one.
+ * one the user makes. Chunk-size lines are the only bytes looked at one by one; the
+ * chunked coding is decoded by `ChunkedBody` (`_chunked_body.ts`).
  *
  * Strictness: a malformed head, chunk or length, a section over `maxHeaderSize` and a
  * body over `maxBodySize` are `HTTPInputError`s at the moment they can be seen, never a
@@ -18,9 +19,10 @@
  */
 import { HTTPInputError } from "./errors";
 import { FORBIDDEN_IN_HEAD } from "./_abnf";
-import { ChunkSizeLine, describeByte } from "./_chunk_size";
+import { describeByte } from "./_chunk_size";
+import { ChunkedBody, type ChunkedSink } from "./_chunked_body";
 import { type Framing, checkNoBodyDeclared, requestFraming, responseFraming } from "./_framing";
-import { type ParsedHead, parseHead, parseTrailers } from "./_head";
+import { type ParsedHead, parseHead } from "./_head";
 import { findForbiddenByte } from "./_scan";
 import { FieldSection, latin1 } from "./_section";
 import type {
@@ -29,7 +31,6 @@ import type {
   HTTP1ParserState,
   ReadResponseOptions,
 } from "./http1_events";
-import type { HTTPHeaders } from "./headers";
 import { type RequestStartLine, ResponseStartLine } from "./start_line";
 import { RuntimeError } from "../util";
 
@@ -47,22 +48,18 @@ const REQUEST: Expectation = Object.freeze({ response: false, method: "", upgrad
 const S_IDLE = 0;
 const S_HEAD = 1;
 const S_LENGTH = 2;
-const S_CHUNK_SIZE = 3;
-const S_CHUNK_DATA = 4;
-const S_CHUNK_DATA_CR = 5;
-const S_CHUNK_DATA_LF = 6;
-const S_TRAILERS = 7;
-const S_UNTIL_CLOSE = 8;
-const S_FINISH = 9;
-const S_UPGRADED = 10;
-const S_CLOSED = 11;
-const S_FAILED = 12;
+/** In a chunked body; `ChunkedBody` has the finer states. */
+const S_CHUNKED = 3;
+const S_UNTIL_CLOSE = 4;
+const S_FINISH = 5;
+const S_UPGRADED = 6;
+const S_CLOSED = 7;
+const S_FAILED = 8;
 
 /** The public name of each state, indexed by state. */
 // prettier-ignore
 const STATE_NAMES: readonly HTTP1ParserState[] = [
-  "idle", "head", "body", "body", "body", "body", "body", "body", "body", "body",
-  "upgraded", "closed", "failed",
+  "idle", "head", "body", "body", "body", "body", "upgraded", "closed", "failed",
 ];
 
 const CR = 0x0d;
@@ -133,12 +130,13 @@ export class HTTP1Parser {
   private _headWindow = HEAD_WINDOW;
   private _framing: Framing | null = null;
   private _lengthUnchecked = false;
-  /** Bytes left in a Content-Length body or in the current chunk. */
+  /** Bytes left in a Content-Length body. */
   private _remaining = 0;
-  /** Body bytes of the current message so far (chunk sizes as declared). */
+  /** Body bytes of a close-delimited body so far. */
   private _bodyBytes = 0;
-  private readonly _chunkSizeLine = new ChunkSizeLine();
-  private _trailers: HTTPHeaders | null = null;
+  private readonly _chunked = new ChunkedBody();
+  /** What the chunked decoder hands its pieces to, with the limits read live. */
+  private readonly _chunkedSink: ChunkedSink;
 
   /**
    * @param handler - receives the messages.
@@ -157,6 +155,15 @@ export class HTTP1Parser {
     this._handler = handler;
     this.maxHeaderSize = maxHeaderSize;
     this.maxBodySize = maxBodySize;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the sink reads live limits
+    const parser = this;
+    this._chunkedSink = {
+      get maxBodySize() {
+        return parser.maxBodySize;
+      },
+      maxHeaderSize,
+      deliver: (chunk) => handler.onData(chunk),
+    };
   }
 
   /** Where the parser is; see {@link HTTP1ParserState}. */
@@ -337,18 +344,9 @@ export class HTTP1Parser {
         case S_LENGTH:
           pos = this._readLength(buf, pos);
           break;
-        case S_CHUNK_SIZE:
-          pos = this._readChunkSize(buf, pos);
-          break;
-        case S_CHUNK_DATA:
-          pos = this._readChunkData(buf, pos);
-          break;
-        case S_CHUNK_DATA_CR:
-        case S_CHUNK_DATA_LF:
-          pos = this._readChunkEnd(buf, pos);
-          break;
-        case S_TRAILERS:
-          pos = this._readTrailers(buf, pos);
+        case S_CHUNKED:
+          pos = this._chunked.read(buf, pos, this._chunkedSink);
+          if (this._chunked.done) this._state = S_FINISH;
           break;
         case S_UNTIL_CLOSE:
           pos = this._readUntilClose(buf, pos);
@@ -431,7 +429,6 @@ export class HTTP1Parser {
     }
     this._framing = framing;
     this._bodyBytes = 0;
-    this._trailers = null;
     switch (framing.framing) {
       case "length":
         this._remaining = framing.length;
@@ -439,7 +436,8 @@ export class HTTP1Parser {
         this._state = framing.length === 0 ? S_FINISH : S_LENGTH;
         break;
       case "chunked":
-        this._startChunk();
+        this._chunked.start();
+        this._state = S_CHUNKED;
         break;
       case "close":
         this._state = S_UNTIL_CLOSE;
@@ -466,15 +464,8 @@ export class HTTP1Parser {
     }
   }
 
+  /** Hands the next `_remaining` body bytes to the handler as views of `buf` (no copy). */
   private _readLength(buf: Buffer, pos: number): number {
-    return this._deliverCounted(buf, pos, S_FINISH);
-  }
-
-  /**
-   * Hands the next `_remaining` body bytes to the handler as views of `buf` (no copy);
-   * once they are all delivered, moves to `nextState`. Returns where parsing goes on.
-   */
-  private _deliverCounted(buf: Buffer, pos: number, nextState: number): number {
     const available = buf.length - pos;
     if (available < this._remaining) {
       this._remaining -= available;
@@ -483,7 +474,7 @@ export class HTTP1Parser {
     }
     const end = pos + this._remaining;
     this._remaining = 0;
-    this._state = nextState;
+    this._state = S_FINISH;
     this._handler.onData(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end));
     return end;
   }
@@ -499,83 +490,10 @@ export class HTTP1Parser {
     return buf.length;
   }
 
-  private _startChunk(): void {
-    this._state = S_CHUNK_SIZE;
-    this._chunkSizeLine.reset();
-  }
-
-  private _readChunkSize(buf: Buffer, pos: number): number {
-    const end = this._chunkSizeLine.read(buf, pos);
-    if (end < 0) return buf.length;
-    this._onChunkSize();
-    return end;
-  }
-
-  private _onChunkSize(): void {
-    const size = this._chunkSizeLine.size;
-    if (size === 0) {
-      this._state = S_TRAILERS;
-      return;
-    }
-    this._bodyBytes += size;
-    if (this._bodyBytes > this.maxBodySize) {
-      throw new HTTPInputError(
-        `Chunked body too large: over maxBodySize (${this.maxBodySize} bytes)`,
-      );
-    }
-    this._remaining = size;
-    this._state = S_CHUNK_DATA;
-  }
-
-  private _readChunkData(buf: Buffer, pos: number): number {
-    return this._deliverCounted(buf, pos, S_CHUNK_DATA_CR);
-  }
-
-  /** RFC 9112 §7.1: chunk data is followed by exactly CRLF. */
-  private _readChunkEnd(buf: Buffer, pos: number): number {
-    const byte = buf[pos]!;
-    const expected = this._state === S_CHUNK_DATA_CR ? CR : LF;
-    if (byte !== expected) {
-      throw new HTTPInputError(
-        `Bad chunk terminator: expected CRLF after the chunk data, received ${describeByte(byte)}`,
-      );
-    }
-    if (expected === CR) {
-      if (pos + 1 < buf.length && buf[pos + 1] === LF) {
-        this._startChunk();
-        return pos + 2;
-      }
-      this._state = S_CHUNK_DATA_LF;
-    } else {
-      this._startChunk();
-    }
-    return pos + 1;
-  }
-
-  /** RFC 9112 §7.1.2: the trailer section, then the empty line that ends the body. */
-  private _readTrailers(buf: Buffer, pos: number): number {
-    if (
-      this._section.text === "" &&
-      buf[pos] === CR &&
-      pos + 1 < buf.length &&
-      buf[pos + 1] === LF
-    ) {
-      this._state = S_FINISH;
-      return pos + 2;
-    }
-    const before = this._section.text.length;
-    const text = this._section.read(buf, pos, this.maxHeaderSize);
-    if (text === null) return buf.length;
-    if (text !== "") this._trailers = parseTrailers(text, text.search(FORBIDDEN_IN_HEAD));
-    this._state = S_FINISH;
-    return pos + this._section.end - before;
-  }
-
   private _finish(): void {
     const framing = this._framing!;
     const keepAlive = framing.keepAlive;
-    const trailers = this._trailers;
-    this._trailers = null;
+    const trailers = framing.framing === "chunked" ? this._chunked.trailers : null;
     this._current = null;
     this._state = framing.framing === "tunnel" ? S_UPGRADED : keepAlive ? S_IDLE : S_CLOSED;
     this._handler.onComplete({ trailers, keepAlive });
@@ -605,13 +523,8 @@ export class HTTP1Parser {
           `Connection closed after ${length - this._remaining} of ${length} body bytes`,
         );
       }
-      case S_TRAILERS:
-        throw new HTTPInputError("Connection closed in the trailer section of a chunked body");
-      case S_CHUNK_SIZE:
-      case S_CHUNK_DATA:
-      case S_CHUNK_DATA_CR:
-      case S_CHUNK_DATA_LF:
-        throw new HTTPInputError("Connection closed before the last chunk of a chunked body");
+      case S_CHUNKED:
+        throw this._chunked.eofError();
       default:
         return;
     }
