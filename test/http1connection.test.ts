@@ -2,12 +2,11 @@
  * Tests of `HTTP1Connection` (client side) over real sockets on 127.0.0.1: scripted raw
  * servers that read the request and write exact bytes, and node:http servers for the
  * ordinary paths. Named after Tornado's `HTTP1ConnectionTest` and the simple_httpclient
- * tests where they have a counterpart.
+ * tests where they have a counterpart. Decompression, detaching and flow control have
+ * files of their own (`http1connection_*.test.ts`), the server side too.
  */
 import { expect } from "chai";
-import * as http from "node:http";
 import type * as net from "node:net";
-import * as zlib from "node:zlib";
 import { HTTP1Connection, HTTP1ConnectionParameters } from "../src/http1connection";
 import type { HTTP1ConnectionParametersInit } from "../src/http1connection";
 import {
@@ -15,137 +14,17 @@ import {
   HTTPInputError,
   HTTPOutputError,
   RequestStartLine,
-  ResponseStartLine,
   type HTTPMessageDelegate,
 } from "../src/httputil";
 import { IOStream, StreamClosedError } from "../src/iostream";
 import { sleep } from "../src/gen";
 import { genTest, setupAsyncTest } from "../src/testing";
-import { useStreamFixtures } from "./helpers/tls";
 import { rejection } from "./helpers/assertions";
-
-/** A delegate that records everything it is told. */
-class Recorder implements HTTPMessageDelegate {
-  startLine: ResponseStartLine | null = null;
-  headers: HTTPHeaders | null = null;
-  readonly chunks: Buffer[] = [];
-  readonly events: string[] = [];
-
-  headersReceived(startLine: RequestStartLine | ResponseStartLine, headers: HTTPHeaders): void {
-    this.startLine = startLine as ResponseStartLine;
-    this.headers = headers;
-    this.events.push("headers");
-  }
-  dataReceived(chunk: Buffer): void {
-    this.chunks.push(Buffer.from(chunk));
-    this.events.push("data");
-  }
-  finish(): void {
-    this.events.push("finish");
-  }
-  onConnectionClose(): void {
-    this.events.push("close");
-  }
-  get body(): string {
-    return Buffer.concat(this.chunks).toString("latin1");
-  }
-}
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a throw");
-}
-
-const GET = (path = "/"): RequestStartLine => new RequestStartLine("GET", path, "HTTP/1.1");
+import { GET, Recorder, thrown, useHttp1Client } from "./helpers/http1_client";
 
 describe("HTTP1ConnectionTest", () => {
   setupAsyncTest();
-  const fixtures = useStreamFixtures();
-  const httpServers: http.Server[] = [];
-
-  afterEach(async () => {
-    for (const server of httpServers.splice(0)) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
-  });
-
-  interface Raw {
-    conn: HTTP1Connection;
-    stream: IOStream;
-    /** Everything the server has received so far. */
-    received: () => Buffer;
-    socket: Promise<net.Socket>;
-  }
-
-  /**
-   * Connects to a raw server. `onRequest` runs at each arrival of bytes that complete a
-   * request head (a CRLF CRLF), with the server's socket.
-   */
-  async function raw(
-    onRequest: ((socket: net.Socket, count: number) => void) | null,
-    init: HTTP1ConnectionParametersInit = {},
-  ): Promise<Raw> {
-    const received: Buffer[] = [];
-    let accept!: (socket: net.Socket) => void;
-    const socket = new Promise<net.Socket>((resolve) => (accept = resolve));
-    const { port } = await fixtures.current.listen((s) => {
-      accept(s);
-      let heads = 0;
-      s.on("data", (data: Buffer) => {
-        received.push(data);
-        const text = Buffer.concat(received).toString("latin1");
-        const count = text.split("\r\n\r\n").length - 1;
-        while (heads < count) {
-          heads++;
-          onRequest?.(s, heads);
-        }
-      });
-    });
-    const stream = fixtures.current.track(new IOStream());
-    await stream.connect({ host: "127.0.0.1", port });
-    const conn = new HTTP1Connection(stream, true, new HTTP1ConnectionParameters(init));
-    return { conn, stream, received: () => Buffer.concat(received), socket };
-  }
-
-  /** A raw server answering each request with `response` (then closing when `end`). */
-  function answer(response: string | Buffer | (string | Buffer)[], end = false) {
-    const pieces = Array.isArray(response) ? response : [response];
-    return (socket: net.Socket): void => {
-      for (const piece of pieces) socket.write(piece);
-      if (end) socket.end();
-    };
-  }
-
-  async function get(conn: HTTP1Connection, method = "GET", headers = {}): Promise<void> {
-    const done = conn.writeHeaders(
-      new RequestStartLine(method, "/", "HTTP/1.1"),
-      new HTTPHeaders({ Host: "127.0.0.1", ...headers }),
-    );
-    conn.finish();
-    await done;
-  }
-
-  async function until(condition: () => boolean): Promise<void> {
-    while (!condition()) await sleep(0.002);
-  }
-
-  async function nodeServer(handler: http.RequestListener): Promise<number> {
-    const server = http.createServer(handler);
-    httpServers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return (server.address() as net.AddressInfo).port;
-  }
-
-  async function connectTo(port: number, init: HTTP1ConnectionParametersInit = {}) {
-    const stream = fixtures.current.track(new IOStream());
-    await stream.connect({ host: "127.0.0.1", port });
-    return new HTTP1Connection(stream, true, new HTTP1ConnectionParameters(init));
-  }
+  const { fixtures, raw, answer, get, until, nodeServer, connectTo } = useHttp1Client();
 
   describe("HTTP1ConnectionParameters", () => {
     it("has Tornado's defaults", () => {
@@ -702,156 +581,5 @@ describe("HTTP1ConnectionTest", () => {
         expect(stream.closed()).to.equal(true);
       }),
     );
-  });
-
-  describe("decompression", () => {
-    const TEXT = Buffer.from("The quick brown fox jumps over the lazy dog. ".repeat(200));
-    const encoders: [string, string, (b: Buffer) => Buffer][] = [
-      ["gzip", "gzip", (b) => zlib.gzipSync(b)],
-      ["x-gzip", "x-gzip", (b) => zlib.gzipSync(b)],
-      ["deflate", "deflate in the zlib format", (b) => zlib.deflateSync(b)],
-      ["deflate", "raw deflate", (b) => zlib.deflateRawSync(b)],
-      ["br", "br", (b) => zlib.brotliCompressSync(b)],
-    ];
-    for (const [coding, what, encode] of encoders) {
-      it(
-        `decodes ${what} in pieces and reports X-Consumed-Content-Encoding (test_gzip)`,
-        genTest(async () => {
-          const body = encode(TEXT);
-          const { conn } = await raw(
-            answer([
-              `HTTP/1.1 200 OK\r\nContent-Encoding: ${coding}\r\nContent-Length: ${body.length}\r\n\r\n`,
-              body.subarray(0, 1),
-              body.subarray(1, 7),
-              body.subarray(7),
-            ]),
-            { decompress: true },
-          );
-          await get(conn);
-          const rec = new Recorder();
-          expect(await conn.readResponse(rec)).to.equal(true);
-          expect(rec.body).to.equal(TEXT.toString("latin1"));
-          expect(rec.headers!.get("Content-Encoding")).to.equal(undefined);
-          expect(rec.headers!.get("X-Consumed-Content-Encoding")).to.equal(coding);
-          expect(rec.headers!.get("Content-Length")).to.equal(String(body.length));
-        }),
-      );
-    }
-
-    it(
-      "decodes a chunked gzip body streamed by node:http",
-      genTest(async () => {
-        const port = await nodeServer((_req, res) => {
-          res.setHeader("Content-Encoding", "gzip");
-          const gz = zlib.createGzip();
-          gz.pipe(res);
-          gz.write(TEXT.subarray(0, 100));
-          gz.flush(() => gz.end(TEXT.subarray(100)));
-        });
-        const conn = await connectTo(port, { decompress: true });
-        await get(conn);
-        const rec = new Recorder();
-        expect(await conn.readResponse(rec)).to.equal(true);
-        expect(rec.body).to.equal(TEXT.toString("latin1"));
-      }),
-    );
-
-    it(
-      "passes the body through when decompress is off",
-      genTest(async () => {
-        const body = zlib.gzipSync(TEXT);
-        const { conn } = await raw(
-          answer([
-            `HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${body.length}\r\n\r\n`,
-            body,
-          ]),
-        );
-        await get(conn);
-        const rec = new Recorder();
-        await conn.readResponse(rec);
-        expect(Buffer.concat(rec.chunks).equals(body)).to.equal(true);
-        expect(rec.headers!.get("Content-Encoding")).to.equal("gzip");
-      }),
-    );
-
-    it(
-      "accepts HEAD and 304 responses that declare gzip but have no body",
-      genTest(async () => {
-        const { conn } = await raw(
-          answer("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 40\r\n\r\n"),
-          { decompress: true },
-        );
-        await get(conn, "HEAD");
-        const rec = new Recorder();
-        expect(await conn.readResponse(rec)).to.equal(true);
-        expect(rec.events).to.deep.equal(["headers", "finish"]);
-      }),
-    );
-
-    for (const [coding, what, encode] of encoders) {
-      it(
-        `fails on a truncated ${what} stream (Tornado misses this)`,
-        genTest(async () => {
-          const body = encode(TEXT).subarray(0, -6);
-          const { conn } = await raw(
-            answer([
-              `HTTP/1.1 200 OK\r\nContent-Encoding: ${coding}\r\nContent-Length: ${body.length}\r\n\r\n`,
-              body,
-            ]),
-            { decompress: true },
-          );
-          await get(conn);
-          const rec = new Recorder();
-          const error = await rejection(conn.readResponse(rec));
-          expect(error).to.be.instanceOf(HTTPInputError);
-          expect(rec.events).to.not.include("finish");
-          expect(rec.events.at(-1)).to.equal("close");
-        }),
-      );
-    }
-
-    it(
-      "fails on a corrupt gzip stream",
-      genTest(async () => {
-        const body = zlib.gzipSync(TEXT);
-        body[20] ^= 0xff;
-        body[21] ^= 0xff;
-        const { conn } = await raw(
-          answer([
-            `HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${body.length}\r\n\r\n`,
-            body,
-          ]),
-          { decompress: true },
-        );
-        await get(conn);
-        const error = await rejection(conn.readResponse(new Recorder()));
-        expect(error).to.be.instanceOf(HTTPInputError);
-        expect(error.message).to.match(/^Cannot decode the gzip body/);
-      }),
-    );
-
-    for (const [coding, , encode] of [encoders[0]!, encoders[4]!]) {
-      it(
-        `stops a ${coding} bomb at maxBodySize (test_gzip_bomb)`,
-        genTest({ timeout: 10 }, async () => {
-          const body = encode(Buffer.alloc(16 * 1024 * 1024));
-          const { conn } = await raw(
-            answer([
-              `HTTP/1.1 200 OK\r\nContent-Encoding: ${coding}\r\nContent-Length: ${body.length}\r\n\r\n`,
-              body,
-            ]),
-            { decompress: true, maxBodySize: 1024 * 1024 },
-          );
-          await get(conn);
-          const rec = new Recorder();
-          const error = await rejection(conn.readResponse(rec));
-          expect(error).to.be.instanceOf(HTTPInputError);
-          expect(error.message).to.equal(
-            "Decompressed body too large: over maxBodySize (1048576 bytes)",
-          );
-          expect(Buffer.concat(rec.chunks).length).to.be.at.most(1024 * 1024);
-        }),
-      );
-    }
   });
 });

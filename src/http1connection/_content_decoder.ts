@@ -78,6 +78,9 @@ export class ContentDecoder {
     const decoder = this._decoder;
     // No body at all (HEAD, 204, 304, or an empty 200) has nothing to decode.
     if (decoder === null) return [];
+    // zlib ends a gzip stream on its own when bytes follow a complete member that are not
+    // another member (it drops them); its "end" has then fired already.
+    if (this._ended) return this._take();
     await this._until((done) => {
       decoder.once("end", done);
       decoder.end();

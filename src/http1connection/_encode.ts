@@ -1,8 +1,13 @@
 /**
- * Serialising what a client writes: the request head, checked before a byte of it goes
- * out, and chunked-coding frames (RFC 9112 §7.1).
+ * Serialising what a connection writes: the request head (client) or response head
+ * (server), checked before a byte of it goes out, and chunked-coding frames (RFC 9112 §7.1).
  */
-import { HTTPOutputError, type HTTPHeaders, type RequestStartLine } from "../httputil";
+import {
+  HTTPOutputError,
+  type HTTPHeaders,
+  type RequestStartLine,
+  type ResponseStartLine,
+} from "../httputil";
 
 /** RFC 9110 §5.6.2 token: a method or a field name. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -12,6 +17,9 @@ const BAD_TARGET = /[\x00-\x20\x7f]|[^\x00-\xff]/;
 /** RFC 9110 §5.5: CR, LF and NUL never appear in a field value (they would split the head). */
 // eslint-disable-next-line no-control-regex -- control characters are the point here
 const BAD_VALUE = /[\r\n\0]|[^\x00-\xff]/;
+/** RFC 9112 §4: reason-phrase = *( HTAB / SP / VCHAR / obs-text ). */
+// eslint-disable-next-line no-control-regex -- control characters are the point here
+const BAD_REASON = /[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]/;
 
 const CRLF = Buffer.from("\r\n", "latin1");
 
@@ -33,14 +41,37 @@ export function encodeRequestHead(startLine: RequestStartLine, headers: HTTPHead
   if (path === "" || BAD_TARGET.test(path)) {
     throw new HTTPOutputError(`Cannot write the request: invalid target ${quote(path)}`);
   }
-  let text = `${method} ${path} HTTP/1.1\r\n`;
+  return encodeFields(`${method} ${path} HTTP/1.1\r\n`, headers, "request");
+}
+
+/**
+ * The bytes of a response head: `HTTP/1.1 code reason` (always 1.1, as Tornado writes),
+ * the fields, the empty line.
+ *
+ * @throws {HTTPOutputError} for a status code outside 100-599, a reason phrase with
+ *   control characters, or a field as {@link encodeRequestHead} refuses.
+ */
+export function encodeResponseHead(startLine: ResponseStartLine, headers: HTTPHeaders): Buffer {
+  const { code, reason } = startLine;
+  if (!Number.isInteger(code) || code < 100 || code > 599) {
+    throw new HTTPOutputError(`Cannot write the response: invalid status code ${code}`);
+  }
+  if (BAD_REASON.test(reason)) {
+    throw new HTTPOutputError(`Cannot write the response: invalid reason phrase ${quote(reason)}`);
+  }
+  return encodeFields(`HTTP/1.1 ${code} ${reason}\r\n`, headers, "response");
+}
+
+/** `startLine` followed by the checked field lines and the empty line, as Latin-1 bytes. */
+function encodeFields(startLine: string, headers: HTTPHeaders, what: string): Buffer {
+  let text = startLine;
   for (const [name, value] of headers) {
     if (!TOKEN.test(name)) {
-      throw new HTTPOutputError(`Cannot write the request: invalid header name ${quote(name)}`);
+      throw new HTTPOutputError(`Cannot write the ${what}: invalid header name ${quote(name)}`);
     }
     if (BAD_VALUE.test(value)) {
       throw new HTTPOutputError(
-        `Cannot write the request: illegal characters in header ${name}: ${quote(value)}`,
+        `Cannot write the ${what}: illegal characters in header ${name}: ${quote(value)}`,
       );
     }
     text += `${name}: ${value}\r\n`;
@@ -58,3 +89,9 @@ export const CHUNK_END = CRLF;
 
 /** The last chunk and the empty trailer section. */
 export const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
+
+/** What a server writes before reading a body the client holds back (Tornado's exact bytes). */
+export const CONTINUE_RESPONSE = Buffer.from("HTTP/1.1 100 (Continue)\r\n\r\n", "latin1");
+
+/** What a server writes for a malformed request before closing (Tornado's exact bytes). */
+export const BAD_REQUEST_RESPONSE = Buffer.from("HTTP/1.1 400 Bad Request\r\n\r\n", "latin1");

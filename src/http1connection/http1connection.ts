@@ -1,47 +1,80 @@
 /**
- * `HTTP1Connection`: one HTTP/1.1 connection over an `IOStream`, client side (mirrors
- * `tornado.http1connection.HTTP1Connection`). It writes a request with `writeHeaders`,
- * `write` and `finish`, and reads the response with `readResponse`, which drives the
- * sans-I/O `HTTP1Parser` from `stream.readBytes(chunkSize, { partial: true })` and hands
- * what it reads to an `HTTPMessageDelegate`.
+ * `HTTP1Connection`: one HTTP/1.1 connection over an `IOStream`, client or server side
+ * (mirrors `tornado.http1connection.HTTP1Connection`). A client writes a request with
+ * `writeHeaders`, `write` and `finish` and reads the response with `readResponse`; a
+ * server reads a request with `readRequest` and writes the response with the same three
+ * methods. Reading drives the sans-I/O `HTTP1Parser` from
+ * `stream.readBytes(chunkSize, { partial: true })` and hands what it reads to an
+ * `HTTPMessageDelegate`.
  *
  * Differences from Tornado:
+ * - The server side reads with `readRequest` (Tornado's calls `read_response` on both
+ *   sides); `readResponse` takes per-read options (`decompress`, `onInformational`).
  * - A malformed or truncated response rejects `readResponse` at once with
  *   `HTTPInputError` (and tells the delegate `onConnectionClose`); Tornado's client waits
  *   for its request timeout (tornado#2984).
  * - A body delimited by the close is streamed in pieces and limited by `maxBodySize`,
  *   never truncated silently; chunk extensions and trailers are accepted.
  * - `decompress` also decodes x-gzip, deflate and br, and a truncated stream is an error.
- * - The connection does not take the stream's close callback; a close is seen by the read.
- * - Only the client side is implemented: `readRequest` and response writing are not.
+ * - A close of the stream is noticed even while a delegate's promise holds the reading
+ *   back; a message it cut short then fails at once (Tornado waits for the delegate).
+ * - `detach()` puts the bytes read past the message back into the stream (Tornado reads
+ *   no further than it needs, so it has none).
+ * - Server side: an HTTP/1.0 response without Content-Length is delimited by the close
+ *   (Tornado keeps such a connection alive if the client asked); a body for a 1xx or
+ *   204 response is an `HTTPOutputError`, like one for HEAD or 304; the 400 for a
+ *   malformed request is written only if no response was begun; `Expect: 100-continue`
+ *   is answered only in HTTP/1.1 requests with a body (RFC 9110 §10.1.1).
  */
-import { Future, isThenable } from "../concurrent";
-import { withTimeout } from "../gen";
+import { Future } from "../concurrent";
 import {
-  HTTP1Parser,
+  HTTPInputError,
   HTTPOutputError,
-  type HTTP1MessageEnd,
-  type HTTP1MessageHead,
-  type HTTP1ParserHandler,
   type HTTPConnection,
   type HTTPHeaders,
   type HTTPMessageDelegate,
   type RequestStartLine,
   type ResponseStartLine,
 } from "../httputil";
-import { IOLoop } from "../ioloop";
 import { StreamClosedError, type IOStream } from "../iostream";
-import { RuntimeError, TimeoutError } from "../util";
+import { genLog } from "../log";
+import { RuntimeError } from "../util";
+import { watchClose } from "./_close_watch";
 import { DecodingDelegate, type InternalDelegate } from "./_decoding_delegate";
-import { CHUNK_END, LAST_CHUNK, chunkSizeLine, encodeRequestHead } from "./_encode";
+import { BAD_REQUEST_RESPONSE, CONTINUE_RESPONSE, LAST_CHUNK, encodeRequestHead } from "./_encode";
+import { OutgoingBody, writePieces } from "./_outgoing_body";
+import { DETACHED, MessageReader, TIMED_OUT, type ReadOptions } from "./_reader";
+import { ResponseWriter } from "./_response_writer";
 import { HTTP1ConnectionParameters } from "./parameters";
+
+/**
+ * Options of one {@link HTTP1Connection.readResponse}.
+ *
+ * @example
+ * await conn.readResponse(delegate, {
+ *   decompress: true,
+ *   onInformational: (line) => { if (line.code === 100) void sendBody(); },
+ * });
+ */
+export interface HTTP1ReadOptions {
+  /** Decode the body's content coding for this response; default `params.decompress`. */
+  decompress?: boolean;
+  /**
+   * Called with each 1xx interim response (100 Continue, 103 Early Hints) read before
+   * the final one (RFC 9110 §15.2); an error it throws fails the read.
+   */
+  onInformational?(startLine: ResponseStartLine, headers: HTTPHeaders): void;
+}
+
+const NO_READ_OPTIONS: HTTP1ReadOptions = Object.freeze({});
 
 /** Methods whose requests are sent chunked when they have no Content-Length (as Tornado). */
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
 /**
- * An HTTP/1.1 client connection: write one request, read its response, and repeat while
- * `readResponse` says the connection may be reused.
+ * An HTTP/1.1 connection. Client side: write one request, read its response, and repeat
+ * while `readResponse` says the connection may be reused. Server side: read one request
+ * with `readRequest` and answer it; `HTTP1ServerConnection` makes one per request.
  *
  * @example
  * const stream = await new IOStream().connect({ host: "127.0.0.1", port });
@@ -57,55 +90,42 @@ const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 export class HTTP1Connection implements HTTPConnection {
   /** The connection's settings. */
   readonly params: HTTP1ConnectionParameters;
+  /** True for the client side (writes requests, reads responses). */
+  readonly isClient: boolean;
   private _stream: IOStream | null;
-  private readonly _parser: HTTP1Parser;
+  private readonly _reader: MessageReader;
   private _bodyTimeout: number | null;
+  private _reading = false;
 
+  // Client side: the request being written.
   private _request: RequestStartLine | null = null;
   private _requestCloses = false;
-  private _chunking = false;
-  /** Body bytes still owed by a request with Content-Length, or null without one. */
-  private _remaining: number | null = null;
-  private _writeFinished = false;
+  /** Whether the request asked for a protocol upgrade (RFC 9110 §7.8), which allows a 101. */
+  private _upgradeRequested = false;
+  private readonly _body = new OutgoingBody();
 
-  private _reading = false;
-  private _delegate: InternalDelegate | null = null;
-  private _pending: PromiseLike<void> | null = null;
-  private _head: HTTP1MessageHead | null = null;
-  private _end: HTTP1MessageEnd | null = null;
+  // Server side: the response being written.
+  private readonly _response: ResponseWriter | null;
+  private _closeCallback: (() => unknown) | null = null;
 
   /**
    * @param stream - a connected stream, which the connection owns from now on.
-   * @param isClient - must be true: only the client side is implemented.
-   * @throws {RuntimeError} when `isClient` is false.
+   * @param isClient - true to write requests and read responses, false for the server side.
    */
   constructor(
     stream: IOStream,
     isClient: boolean,
     params: HTTP1ConnectionParameters = new HTTP1ConnectionParameters(),
   ) {
-    if (!isClient) {
-      throw new RuntimeError("HTTP1Connection: the server side (readRequest) is not implemented");
-    }
     this._stream = stream;
+    this.isClient = isClient;
     this.params = params;
     this._bodyTimeout = params.bodyTimeout;
-    const handler: HTTP1ParserHandler = {
-      onHeaders: (head) => {
-        this._head = head;
-        this._deliver(this._delegate!.headersReceived(head.startLine, head.headers));
-      },
-      onData: (chunk) => this._deliver(this._delegate!.dataReceived(chunk)),
-      onComplete: (end) => {
-        this._end = end;
-        // The next message waits for the next readResponse.
-        this._parser.pause();
-      },
-    };
-    this._parser = new HTTP1Parser(handler, {
-      maxHeaderSize: params.maxHeaderSize,
-      maxBodySize: params.maxBodySize ?? stream.maxBufferSize,
-    });
+    this._reader = new MessageReader(
+      params.maxHeaderSize,
+      params.maxBodySize ?? stream.maxBufferSize,
+    );
+    this._response = isClient ? null : new ResponseWriter();
   }
 
   /** The stream, or null after `detach`. */
@@ -114,23 +134,50 @@ export class HTTP1Connection implements HTTPConnection {
   }
 
   /**
-   * Writes the request line and header fields, and optionally the first piece of the body
-   * in the same call. A POST, PUT or PATCH without Content-Length (or any request given a
-   * first chunk here without one) is sent with `Transfer-Encoding: chunked`, which is then
-   * added to `headers`.
+   * Bytes read from the stream past the last message and held for the next one (a
+   * pipelined or unasked message): 0 on an idle keep-alive connection.
+   */
+  get bufferedBytes(): number {
+    return this._reader.parser.bufferedBytes;
+  }
+
+  /**
+   * Writes the start line and header fields, and optionally the first piece of the body
+   * in the same call.
+   *
+   * Client: takes a `RequestStartLine`. A POST, PUT or PATCH without Content-Length (or
+   * any request given a first chunk here without one) is sent with
+   * `Transfer-Encoding: chunked`, which is then added to `headers`.
+   *
+   * Server: takes a `ResponseStartLine`, after the request head was read (from
+   * `headersReceived` on). The status line always says HTTP/1.1. A response to an
+   * HTTP/1.1 request without Content-Length is sent chunked (not a response to HEAD,
+   * nor 1xx, 204 or 304, which carry no body); to HTTP/1.0, such a body runs to the
+   * close. `Connection: close` is added when the connection will close after it, and
+   * `Connection: Keep-Alive` for an HTTP/1.0 client that asked and gets it. A 1xx status
+   * other than 101 is an interim response, followed by another `writeHeaders`.
    *
    * @returns a Future that resolves when the bytes are handed to the kernel.
    * @throws {HTTPOutputError} before any byte is written, for CR, LF or NUL (or any other
-   *   character that cannot be sent) in the method, target, a field name or value.
+   *   character that cannot be sent) in the method, target, reason, a field name or
+   *   value; on a server, for Content-Length or Transfer-Encoding in a 1xx or 204.
    * @throws {RuntimeError} when the headers were already written.
+   * @throws {TypeError} for a start line of the other side.
    * @example
    * await conn.writeHeaders(new RequestStartLine("POST", "/up", "HTTP/1.1"), headers, body);
+   * await conn.writeHeaders(new ResponseStartLine("HTTP/1.1", 200, "OK"), headers, body);
    */
   writeHeaders(
     startLine: RequestStartLine | ResponseStartLine,
     headers: HTTPHeaders,
     chunk?: Buffer,
   ): Future<void> {
+    if (this._response !== null) {
+      if (!("code" in startLine)) {
+        throw new TypeError("HTTP1Connection is a server: writeHeaders takes a ResponseStartLine");
+      }
+      return this._response.writeHeaders(this._requireStream(), startLine, headers, chunk);
+    }
     if (!("method" in startLine)) {
       throw new TypeError("HTTP1Connection is a client: writeHeaders takes a RequestStartLine");
     }
@@ -149,39 +196,43 @@ export class HTTP1Connection implements HTTPConnection {
       }
       remaining = Number(contentLength);
     }
-    if (chunking) headers = withChunked(headers);
+    if (chunking) headers.set("Transfer-Encoding", "chunked");
     const head = encodeRequestHead(startLine, headers);
     this._request = startLine;
     this._requestCloses = headers
       .getList("Connection")
       .some((token) => token.trim().toLowerCase() === "close");
-    this._chunking = chunking;
-    this._remaining = remaining;
+    this._upgradeRequested = headers.has("Upgrade");
+    this._body.reset(remaining, chunking);
     const stream = this._requireStream();
-    if (chunk === undefined || chunk.length === 0) return this._writeTo(stream, [head]);
-    this._checkBody(chunk.length);
-    return this._writeTo(stream, [head, ...this._frame(chunk)]);
+    if (chunk === undefined || chunk.length === 0) return writePieces(stream, [head]);
+    this._body.check(chunk.length, this._stream, "request");
+    return writePieces(stream, [head, ...this._body.frame(chunk)]);
   }
 
   /**
    * Writes a piece of the body.
    *
    * @throws {HTTPOutputError} for more bytes than Content-Length (the stream is closed
-   *   first), or a body on a request that declared neither Content-Length nor chunked.
+   *   first), a body on a request that declared neither Content-Length nor chunked, or a
+   *   body on a response that has none (to HEAD; 1xx, 204, 304).
    * @example
    * await conn.write(Buffer.from("more"));
    */
   write(chunk: Buffer): Future<void> {
+    if (this._response !== null) return this._response.write(this._requireStream(), chunk);
     if (this._request === null) throw new RuntimeError("write() before writeHeaders()");
-    if (this._writeFinished) throw new RuntimeError("write() after finish()");
+    if (this._body.finished) throw new RuntimeError("write() after finish()");
     const stream = this._requireStream();
-    if (chunk.length === 0) return this._writeTo(stream, []);
-    this._checkBody(chunk.length);
-    return this._writeTo(stream, this._frame(chunk));
+    if (chunk.length === 0) return writePieces(stream, []);
+    this._body.check(chunk.length, this._stream, "request");
+    return writePieces(stream, this._body.frame(chunk));
   }
 
   /**
-   * Ends the request: writes the last chunk of a chunked body.
+   * Ends the message: writes the last chunk of a chunked body. On a server, once the
+   * response is flushed the connection is closed unless it is kept alive; a response
+   * finished before the request was read to its end always closes it (as in Tornado).
    *
    * @throws {HTTPOutputError} when fewer bytes than Content-Length were written (the stream
    *   is closed first).
@@ -189,46 +240,83 @@ export class HTTP1Connection implements HTTPConnection {
    * conn.finish();
    */
   finish(): void {
-    if (this._request === null) throw new RuntimeError("finish() before writeHeaders()");
-    if (this._writeFinished) return;
-    if (this._remaining !== null && this._remaining > 0) {
-      const missing = this._remaining;
-      this._stream?.close();
-      throw new HTTPOutputError(`Tried to write ${missing} bytes less than Content-Length`);
+    if (this._response !== null) {
+      this._response.finish(this._requireStream());
+      return;
     }
-    this._writeFinished = true;
-    if (this._chunking && this._stream !== null && !this._stream.closed()) {
+    if (this._request === null) throw new RuntimeError("finish() before writeHeaders()");
+    if (this._body.finished) return;
+    this._body.checkComplete(this._stream);
+    this._body.finished = true;
+    if (this._body.chunking && this._stream !== null && !this._stream.closed()) {
       // A failure here shows up as a closed stream when the response is read.
       this._stream.write(LAST_CHUNK).catch(() => undefined);
     }
   }
 
   /**
-   * Reads the response to the request written, passing it to `delegate`: the head to
-   * `headersReceived` (a returned promise holds the body back until it settles), the body
-   * to `dataReceived` (likewise), then `finish()`. A response to HEAD, and 1xx, 204 and 304
-   * responses, have no body; 1xx interim responses are skipped.
+   * Client side: reads the response to the request written, passing it to `delegate`:
+   * the head to `headersReceived` (a returned promise holds the body back until it
+   * settles), the body to `dataReceived` (likewise), then `finish()`. A response to HEAD,
+   * and 1xx, 204 and 304 responses, have no body; 1xx interim responses are skipped (or
+   * given to `options.onInformational`). A 101 is accepted only if the request had an
+   * `Upgrade` header (RFC 9110 §7.8); its delegate then `detach`es to take the stream.
    *
    * Resolves with whether the connection may carry another request (RFC 9112 §9.3: HTTP/1.1
    * without `Connection: close` on either side, a body that ended by its framing, and no
    * `noKeepAlive`); if not, the stream is closed. Bytes after the response stay for the
    * next `readResponse`. A header or body timeout closes the stream, calls
-   * `onConnectionClose` and resolves false.
+   * `onConnectionClose` and resolves false. A `detach()` from `headersReceived` resolves
+   * false at once, calling neither `finish` nor `onConnectionClose`.
    *
    * @throws (rejects) `HTTPInputError` for a malformed, oversized or truncated response,
    *   `StreamClosedError` when the stream closed before a response began; in both cases
    *   the stream is closed and, unless it finished, the delegate's `onConnectionClose`
    *   is called first. Also rejects with an error thrown by the delegate.
+   * @throws {RuntimeError} on a server connection, or while a response is being read.
    * @example
    * const reusable = await conn.readResponse(delegate);
    */
-  readResponse(delegate: HTTPMessageDelegate): Future<boolean> {
-    if (this._reading) throw new RuntimeError("Already reading a response");
-    this._reading = true;
-    const internal: InternalDelegate = this.params.decompress
-      ? new DecodingDelegate(delegate, () => this._parser.maxBodySize)
-      : delegate;
-    return Future.fromPromise(this._readMessage(internal));
+  readResponse(
+    delegate: HTTPMessageDelegate,
+    options: HTTP1ReadOptions = NO_READ_OPTIONS,
+  ): Future<boolean> {
+    if (!this.isClient) throw new RuntimeError("readResponse() on a server connection");
+    this._startReading();
+    const wrapped = this._wrap(delegate, options.decompress ?? this.params.decompress);
+    return Future.fromPromise(this._readResponse(wrapped, options.onInformational));
+  }
+
+  /**
+   * Server side: reads one request, passing it to `delegate` as `readResponse` does, then
+   * waits until the application has finished the response (`finish()` and flushed) or the
+   * connection closed. `Expect: 100-continue` is answered with
+   * `HTTP/1.1 100 (Continue)` once `headersReceived` returns, unless a response was
+   * already finished; a body that arrives after the response was finished is read and
+   * dropped. As in Tornado, the delegate gets `finish()` only if the response was not
+   * finished before the request was read, and `onConnectionClose()` otherwise.
+   *
+   * Resolves with whether the connection can carry another request: false after
+   * `Connection: close` from either side, an HTTP/1.0 request without keep-alive, a
+   * close-delimited response, `noKeepAlive`, a timeout, a detach, or a close. A malformed
+   * request (`HTTPInputError`, also a head or body over its limit) is logged (info,
+   * `genLog`), answered with `HTTP/1.1 400 Bad Request` if no response was begun, and
+   * the connection closed: it resolves false, as in Tornado.
+   *
+   * @throws (rejects) `StreamClosedError` when the stream closed before a request began or
+   *   while it was read; an error thrown by the delegate (the stream is then closed).
+   * @throws {RuntimeError} on a client connection, or when called twice.
+   * @example
+   * const again = await conn.readRequest(delegate);
+   */
+  readRequest(delegate: HTTPMessageDelegate): Future<boolean> {
+    if (this._response === null) throw new RuntimeError("readRequest() on a client connection");
+    if (this._response.started || this._reader.head !== null) {
+      throw new RuntimeError("readRequest() reads one request per connection");
+    }
+    this._startReading();
+    const wrapped = this._wrap(delegate, this.params.decompress);
+    return Future.fromPromise(this._readRequest(wrapped, this._response));
   }
 
   /**
@@ -239,27 +327,33 @@ export class HTTP1Connection implements HTTPConnection {
    */
   close(): void {
     this._stream?.close();
+    this._response?.release();
   }
 
   /**
    * Takes the stream away from the connection (for a protocol upgrade, say) and returns
-   * it; the connection can no longer be used. Bytes already read past the last response
-   * are not returned to the stream.
+   * it; the connection can no longer be used. Bytes read past the head or message are put
+   * back into the stream (`IOStream.unread`), so the next read there starts with them.
+   * Call it from `headersReceived` (as Tornado requires) or between messages.
    *
    * @throws {RuntimeError} after a previous `detach`.
    * @example
-   * const stream = conn.detach();
+   * headersReceived(startLine) {
+   *   if (startLine.code === 101) websocket.start(conn.detach());
+   * }
    */
   detach(): IOStream {
     const stream = this._requireStream();
     this._stream = null;
+    this._reader.detach(stream);
+    this._response?.release();
     return stream;
   }
 
   /**
-   * Sets the body timeout of the response being read, in relative seconds (null for
+   * Sets the body timeout of the message being read, in relative seconds (null for
    * none). Call it from `headersReceived`: the deadline is fixed at the first read of the
-   * body. It applies to the current response only.
+   * body. It applies to the current message only.
    *
    * @example
    * headersReceived() { conn.setBodyTimeout(30); }
@@ -269,7 +363,7 @@ export class HTTP1Connection implements HTTPConnection {
   }
 
   /**
-   * Sets the most body bytes (and decompressed body bytes) of the responses read from now
+   * Sets the most body bytes (and decompressed body bytes) of the messages read from now
    * on, e.g. from `headersReceived` for the current one.
    *
    * @throws {RangeError} for a size that is not a positive integer.
@@ -280,7 +374,19 @@ export class HTTP1Connection implements HTTPConnection {
     if (!Number.isSafeInteger(maxBodySize) || maxBodySize <= 0) {
       throw new RangeError(`maxBodySize must be a positive integer: received ${maxBodySize}`);
     }
-    this._parser.maxBodySize = maxBodySize;
+    this._reader.parser.maxBodySize = maxBodySize;
+  }
+
+  /**
+   * Server side: calls `callback` (null removes it) if the connection closes after the
+   * request was read and before the response is finished, when no delegate is there to
+   * hear `onConnectionClose` (Tornado's `set_close_callback`).
+   *
+   * @example
+   * conn.setCloseCallback(() => job.cancel());
+   */
+  setCloseCallback(callback: (() => unknown) | null): void {
+    this._closeCallback = callback;
   }
 
   private _requireStream(): IOStream {
@@ -288,101 +394,59 @@ export class HTTP1Connection implements HTTPConnection {
     return this._stream;
   }
 
-  /** Checks a body piece of `size` bytes against the request's framing. */
-  private _checkBody(size: number): void {
-    if (this._remaining !== null) {
-      if (size > this._remaining) {
-        this._stream?.close();
-        throw new HTTPOutputError("Tried to write more data than Content-Length");
-      }
-      this._remaining -= size;
-    } else if (!this._chunking) {
-      throw new HTTPOutputError(
-        "Cannot write a body: the request has neither Content-Length nor chunked framing",
-      );
+  private _startReading(): void {
+    if (this._reading) {
+      throw new RuntimeError(`Already reading a ${this.isClient ? "response" : "request"}`);
     }
+    this._reading = true;
   }
 
-  private _frame(chunk: Buffer): Buffer[] {
-    return this._chunking ? [chunkSizeLine(chunk.length), chunk, CHUNK_END] : [chunk];
+  private _wrap(delegate: HTTPMessageDelegate, decompress: boolean): InternalDelegate {
+    return decompress
+      ? new DecodingDelegate(delegate, () => this._reader.parser.maxBodySize)
+      : delegate;
   }
 
-  /** Writes `pieces` in order; the Future of the last one (a failed Future on a closed stream). */
-  private _writeTo(stream: IOStream, pieces: Buffer[]): Future<void> {
-    try {
-      let last: Future<void> | null = null;
-      for (const piece of pieces) {
-        last?.catch(() => undefined);
-        last = stream.write(piece);
-      }
-      if (last !== null) return last;
-      const done = new Future<void>();
-      done.setResult(undefined);
-      return done;
-    } catch (error) {
-      const failed = new Future<void>();
-      failed.setException(error);
-      return failed;
-    }
+  private _readOptions(extra: Partial<ReadOptions>): ReadOptions {
+    return {
+      chunkSize: this.params.chunkSize,
+      headerTimeout: this.params.headerTimeout,
+      bodyTimeout: () => this._bodyTimeout,
+      ...extra,
+    };
   }
 
-  /** Called with what a delegate method returned: a promise pauses the parser until it settles. */
-  private _deliver(result: void | PromiseLike<void>): void {
-    if (isThenable(result)) {
-      this._pending = result as PromiseLike<void>;
-      this._parser.pause();
-    }
-  }
-
-  private async _readMessage(delegate: InternalDelegate): Promise<boolean> {
+  private async _readResponse(
+    delegate: InternalDelegate,
+    onInformational: HTTP1ReadOptions["onInformational"],
+  ): Promise<boolean> {
     const stream = this._requireStream();
-    const parser = this._parser;
-    this._delegate = delegate;
-    this._head = null;
-    this._end = null;
-    this._pending = null;
     let finished = false;
     try {
-      parser.readResponse({ requestMethod: this._request?.method ?? "GET" });
-      parser.resume();
-      const headerDeadline = this._deadline(this.params.headerTimeout);
-      while (this._end === null) {
-        const pending = this._pending;
-        if (pending !== null) {
-          this._pending = null;
-          await pending;
-          parser.resume();
-          continue;
-        }
-        const deadline =
-          this._head === null
-            ? headerDeadline
-            : (this._bodyDeadline ??= this._deadline(this._bodyTimeout));
-        const data = await this._read(stream, deadline);
-        if (data === null) {
-          parser.feedEof();
-          if (this._end === null) throw new StreamClosedError(stream.error ?? undefined);
-        } else if (data === TIMED_OUT) {
-          stream.close();
-          return false;
-        } else {
-          parser.feed(data);
-        }
+      this._reader.parser.readResponse({
+        requestMethod: this._request?.method ?? "GET",
+        upgradeRequested: this._upgradeRequested,
+      });
+      const outcome = await this._reader.read(
+        stream,
+        delegate,
+        this._readOptions({ onInformational }),
+      );
+      if (outcome === DETACHED) {
+        finished = true;
+        return false;
       }
-      // A promise returned for the last piece of body still holds the end back.
-      while (this._pending !== null) {
-        const pending = this._pending;
-        this._pending = null;
-        await pending;
+      if (outcome === TIMED_OUT) {
+        stream.close();
+        return false;
       }
-      const end = this._end as HTTP1MessageEnd;
       finished = true;
       await delegate.finish();
       const reusable =
-        end.keepAlive &&
+        outcome.keepAlive &&
         !this.params.noKeepAlive &&
         !this._requestCloses &&
-        this._writeFinished &&
+        this._body.finished &&
         !stream.closed();
       if (!reusable) stream.close();
       else this._resetRequest();
@@ -392,48 +456,117 @@ export class HTTP1Connection implements HTTPConnection {
       throw error;
     } finally {
       if (!finished) delegate.onConnectionClose();
-      this._delegate = null;
-      this._bodyDeadline = null;
       this._reading = false;
     }
   }
 
-  private _bodyDeadline: number | null = null;
-
-  private _deadline(delay: number | null): number | null {
-    return delay === null ? null : IOLoop.current().time() + delay;
+  private async _readRequest(
+    delegate: InternalDelegate,
+    response: ResponseWriter,
+  ): Promise<boolean> {
+    const stream = this._requireStream();
+    // As Tornado: the delegate hears onConnectionClose only once it has had the head.
+    let needClose = false;
+    try {
+      this._reader.parser.readRequest();
+      const outcome = await this._reader.read(
+        stream,
+        delegate,
+        this._readOptions({
+          onHead: (head) => {
+            needClose = true;
+            response.requestRead(head, this.params.noKeepAlive);
+          },
+          afterHeaders: (head) => {
+            // RFC 9110 §10.1.1: answer 100-continue (an HTTP/1.0 one is ignored) before
+            // reading the body the client holds back, unless already answered in full.
+            const expect = head.headers.get("Expect");
+            if (
+              expect?.trim().toLowerCase() === "100-continue" &&
+              (head.startLine as RequestStartLine).version === "HTTP/1.1" &&
+              (head.framing === "length" || head.framing === "chunked") &&
+              !response.writeFinished &&
+              !stream.closed()
+            ) {
+              stream.write(CONTINUE_RESPONSE).catch(() => undefined);
+            }
+          },
+          wantsBody: () => !response.writeFinished,
+        }),
+      );
+      if (outcome === DETACHED) {
+        needClose = false;
+        return false;
+      }
+      if (outcome === TIMED_OUT) {
+        if (needClose) genLog.info(`Timeout reading body from ${peer(stream)}`);
+        stream.close();
+        return false;
+      }
+      response.readFinished = true;
+      if (!response.writeFinished) {
+        needClose = false;
+        await delegate.finish();
+      }
+      await this._awaitResponse(stream, response);
+      if (this._stream === null) return false;
+      const again = !response.disconnectOnFinish && !stream.closed();
+      // The next request's connection reads what this one read past its request.
+      const rest = this._reader.parser.takeRemaining();
+      if (again && rest.length > 0) stream.unread(rest);
+      return again;
+    } catch (error) {
+      if (error instanceof HTTPInputError) {
+        // Our own close after an early response cut the request short: nothing is wrong.
+        if (response.writeFinished && stream.closed()) return false;
+        // The client left mid-request: as in Tornado, a closed stream, not a bad request.
+        if (stream.closed()) throw new StreamClosedError(stream.error ?? undefined);
+        genLog.info(`Malformed HTTP message from ${peer(stream)}: ${error.message}`);
+        if (!response.started) {
+          await writePieces(stream, [BAD_REQUEST_RESPONSE]).catch(() => undefined);
+        }
+        stream.close();
+        return false;
+      }
+      stream.close(error);
+      throw error;
+    } finally {
+      if (needClose) delegate.onConnectionClose();
+      this._reading = false;
+    }
   }
 
-  /** The next bytes from the stream; null when it closed; TIMED_OUT past `deadline`. */
-  private async _read(
-    stream: IOStream,
-    deadline: number | null,
-  ): Promise<Buffer | null | typeof TIMED_OUT> {
-    try {
-      const read = stream.readBytes(this.params.chunkSize, { partial: true });
-      if (deadline === null) return await read;
-      return await withTimeout(deadline, read, { quietExceptions: [StreamClosedError] });
-    } catch (error) {
-      if (error instanceof TimeoutError) return TIMED_OUT;
-      if (error instanceof StreamClosedError) return null;
-      throw error;
+  /** Waits for the application's response to be finished, or for the stream to close. */
+  private async _awaitResponse(stream: IOStream, response: ResponseWriter): Promise<void> {
+    if (!response.finished.done() && !stream.closed()) {
+      const watch = watchClose(stream);
+      try {
+        await Promise.race([response.finished, watch.closed]);
+      } finally {
+        watch.cancel();
+      }
+    }
+    if (!response.finished.done() && stream.closed()) {
+      response.release();
+      const callback = this._closeCallback;
+      this._closeCallback = null;
+      callback?.();
     }
   }
 
   private _resetRequest(): void {
     this._request = null;
     this._requestCloses = false;
-    this._chunking = false;
-    this._remaining = null;
-    this._writeFinished = false;
+    this._upgradeRequested = false;
+    this._body.reset(null, false);
     this._bodyTimeout = this.params.bodyTimeout;
   }
 }
 
-const TIMED_OUT: unique symbol = Symbol("timed out");
-
-/** `headers` with `Transfer-Encoding: chunked` set (in place, as Tornado does). */
-function withChunked(headers: HTTPHeaders): HTTPHeaders {
-  headers.set("Transfer-Encoding", "chunked");
-  return headers;
+/** `address:port` of the peer, for log messages. */
+function peer(stream: IOStream): string {
+  const socket = stream.socket;
+  return socket.remoteAddress === undefined
+    ? "<unknown>"
+    : `${socket.remoteAddress}:${socket.remotePort}`;
 }

@@ -1,0 +1,270 @@
+/**
+ * `MessageReader`: reads one message at a time from a stream through the sans-I/O
+ * `HTTP1Parser` and hands it to a delegate, for both sides of an `HTTP1Connection`.
+ *
+ * - The head goes to `headersReceived` from the read loop, outside the parser, so that
+ *   a delegate may `detach` there and get every byte after the head back in the stream.
+ * - A promise returned by the delegate holds the parser back until it settles (flow
+ *   control). While it is pending, nothing reads the stream, so a close is watched for
+ *   apart: when it comes, the bytes already buffered are parsed ahead (their pieces wait
+ *   in a queue for the delegate), so that a message the close cut short fails at once
+ *   with the parser's `HTTPInputError` instead of waiting on the delegate, while one that
+ *   arrived whole is still delivered in order.
+ * - Header and body deadlines apply to the reads, as Tornado's timeouts do.
+ */
+import { isThenable } from "../concurrent";
+import { withTimeout } from "../gen";
+import {
+  HTTP1Parser,
+  type HTTP1MessageEnd,
+  type HTTP1MessageHead,
+  type HTTP1ParserHandler,
+  type HTTPHeaders,
+  type ResponseStartLine,
+} from "../httputil";
+import { IOLoop } from "../ioloop";
+import { StreamClosedError, type IOStream } from "../iostream";
+import { TimeoutError } from "../util";
+import { watchClose } from "./_close_watch";
+import type { InternalDelegate } from "./_decoding_delegate";
+
+/** The read ended at a header or body deadline; the stream is not closed yet. */
+export const TIMED_OUT: unique symbol = Symbol("timed out");
+/** The connection was detached; the bytes read past the head are back in the stream. */
+export const DETACHED: unique symbol = Symbol("detached");
+
+/** How a read ended, when it did not throw. */
+export type ReadOutcome = HTTP1MessageEnd | typeof TIMED_OUT | typeof DETACHED;
+
+/** What one read needs besides the stream and the delegate. */
+export interface ReadOptions {
+  /** Most bytes per stream read. */
+  readonly chunkSize: number;
+  /** Relative seconds to read the head in, or null. */
+  readonly headerTimeout: number | null;
+  /** Relative seconds to read the body in, asked for when the body starts. */
+  bodyTimeout(): number | null;
+  /** Called with each 1xx interim response before the final one (client side). */
+  onInformational?(startLine: ResponseStartLine, headers: HTTPHeaders): void;
+  /** Called with the head just before the delegate's `headersReceived`. */
+  onHead?(head: HTTP1MessageHead): void;
+  /** Called once the delegate has taken the head (and its promise settled). */
+  afterHeaders?(head: HTTP1MessageHead): void;
+  /** False once body pieces should be read but no longer handed to the delegate. */
+  wantsBody?(): boolean;
+}
+
+/** Reads the messages of one connection, one `read` at a time. */
+export class MessageReader {
+  /** The parser; its expectation (readResponse/readRequest) is set before each `read`. */
+  readonly parser: HTTP1Parser;
+  private _delegate: InternalDelegate | null = null;
+  private _options: ReadOptions | null = null;
+  private _head: HTTP1MessageHead | null = null;
+  private _headDelivered = false;
+  private _end: HTTP1MessageEnd | null = null;
+  private _pending: PromiseLike<void> | null = null;
+  /** Body pieces parsed ahead after a close, waiting for the delegate; null until then. */
+  private _queue: Buffer[] | null = null;
+  /** True while the parser runs (and so may call the delegate). */
+  private _inParser = false;
+  private _detached = false;
+
+  constructor(maxHeaderSize: number, maxBodySize: number) {
+    const handler: HTTP1ParserHandler = {
+      onInformational: (startLine, headers) => this._options?.onInformational?.(startLine, headers),
+      onHeaders: (head) => {
+        this._head = head;
+        this._headDelivered = false;
+        // The loop hands the head over, outside the parser (see the module header).
+        this.parser.pause();
+      },
+      onData: (chunk) => {
+        if (this._queue !== null) this._queue.push(chunk);
+        else this._deliver(chunk);
+      },
+      onComplete: (end) => {
+        this._end = end;
+        // The next message waits for the next read.
+        this.parser.pause();
+      },
+    };
+    this.parser = new HTTP1Parser(handler, { maxHeaderSize, maxBodySize });
+  }
+
+  /** The head of the message being read (or last read), if it came. */
+  get head(): HTTP1MessageHead | null {
+    return this._head;
+  }
+
+  /**
+   * The connection gave its stream away: stop, and put the bytes read past the message
+   * back into `stream` now if nothing is in the middle of a parse or a read (else the
+   * read loop does it when it gets control back).
+   */
+  detach(stream: IOStream): void {
+    this._detached = true;
+    this.parser.pause();
+    if (!this._inParser && !stream.reading()) this._giveBack(stream, null);
+  }
+
+  /**
+   * Reads one message into `delegate`. Resolves with its end once the delegate has taken
+   * every piece (its `finish` is the caller's to call), or with TIMED_OUT or DETACHED.
+   *
+   * @throws (rejects) `HTTPInputError` from the parser; `StreamClosedError` when the
+   *   stream closed before a message began; an error thrown by the delegate.
+   */
+  async read(
+    stream: IOStream,
+    delegate: InternalDelegate,
+    options: ReadOptions,
+  ): Promise<ReadOutcome> {
+    this._start(delegate, options);
+    const parser = this.parser;
+    try {
+      this._parse(() => parser.resume());
+      const headerDeadline = deadline(options.headerTimeout);
+      let bodyDeadline: number | null | undefined;
+      for (;;) {
+        if (this._detached) return this._giveBack(stream, null);
+        const head = this._head;
+        if (head !== null && !this._headDelivered) {
+          this._headDelivered = true;
+          options.onHead?.(head);
+          const result = delegate.headersReceived(head.startLine, head.headers);
+          if (isThenable(result)) await this._wait(stream, result as PromiseLike<void>);
+          if (this._detached) continue;
+          options.afterHeaders?.(head);
+          if (this._queue === null) this._parse(() => parser.resume());
+          continue;
+        }
+        const pending = this._pending;
+        if (pending !== null) {
+          this._pending = null;
+          await this._wait(stream, pending);
+          if (this._queue === null) this._parse(() => parser.resume());
+          continue;
+        }
+        if (this._queue !== null && this._queue.length > 0) {
+          this._deliver(this._queue.shift()!);
+          continue;
+        }
+        if (this._end !== null) return this._end;
+        if (head !== null) bodyDeadline ??= deadline(options.bodyTimeout());
+        const data = await this._read(stream, head === null ? headerDeadline : bodyDeadline!);
+        if (this._detached) return this._giveBack(stream, typeof data === "symbol" ? null : data);
+        if (data === TIMED_OUT) return TIMED_OUT;
+        if (data !== null) {
+          this._parse(() => parser.feed(data));
+          continue;
+        }
+        this._parse(() => parser.feedEof());
+        if (this._end === null && this._head === null) {
+          throw new StreamClosedError(stream.error ?? undefined);
+        }
+      }
+    } finally {
+      this._delegate = null;
+      this._options = null;
+      this._pending = null;
+      this._queue = null;
+    }
+  }
+
+  private _start(delegate: InternalDelegate, options: ReadOptions): void {
+    this._delegate = delegate;
+    this._options = options;
+    this._head = null;
+    this._end = null;
+    this._pending = null;
+    this._queue = null;
+  }
+
+  /** Hands a body piece to the delegate; a returned promise pauses the parser. */
+  private _deliver(chunk: Buffer): void {
+    if (this._options!.wantsBody?.() === false) return;
+    const result = this._delegate!.dataReceived(chunk);
+    if (isThenable(result)) {
+      this._pending = result as PromiseLike<void>;
+      this.parser.pause();
+    }
+  }
+
+  /** Runs a parser call, noting that the parser (and through it the delegate) is busy. */
+  private _parse(call: () => void): void {
+    this._inParser = true;
+    try {
+      call();
+    } finally {
+      this._inParser = false;
+    }
+  }
+
+  /**
+   * Waits for the delegate's `promise`. If the stream closes meanwhile, parses what is
+   * buffered ahead (see the module header); that throws at once for a message cut short.
+   */
+  private async _wait(stream: IOStream, promise: PromiseLike<void>): Promise<void> {
+    if (this._queue === null && this._end === null) {
+      const watch = watchClose(stream);
+      let closed: boolean;
+      try {
+        closed = await Promise.race([
+          Promise.resolve(promise).then(() => false),
+          watch.closed.then(() => true),
+        ]);
+      } finally {
+        watch.cancel();
+      }
+      if (closed && !this._detached) this._parseAhead(stream);
+    }
+    await promise;
+  }
+
+  /** The stream closed while the delegate held the parser: parse everything left. */
+  private _parseAhead(stream: IOStream): void {
+    this._queue = [];
+    const parser = this.parser;
+    for (;;) {
+      let data: Buffer;
+      try {
+        data = stream.readBytes(this._options!.chunkSize, { partial: true }).result();
+      } catch (error) {
+        if (error instanceof StreamClosedError) break;
+        throw error;
+      }
+      parser.feed(data);
+    }
+    parser.feedEof();
+    this._parse(() => parser.resume());
+  }
+
+  /** Puts the parser's unread bytes, then `extra`, back into `stream`. */
+  private _giveBack(stream: IOStream, extra: Buffer | null): typeof DETACHED {
+    const rest = this.parser.takeRemaining();
+    const data = extra === null ? rest : rest.length === 0 ? extra : Buffer.concat([rest, extra]);
+    if (data.length > 0) stream.unread(data);
+    return DETACHED;
+  }
+
+  /** The next bytes from the stream; null when it closed; TIMED_OUT past `deadline`. */
+  private async _read(
+    stream: IOStream,
+    deadline: number | null,
+  ): Promise<Buffer | null | typeof TIMED_OUT> {
+    try {
+      const read = stream.readBytes(this._options!.chunkSize, { partial: true });
+      if (deadline === null) return await read;
+      return await withTimeout(deadline, read, { quietExceptions: [StreamClosedError] });
+    } catch (error) {
+      if (error instanceof TimeoutError) return TIMED_OUT;
+      if (error instanceof StreamClosedError) return null;
+      throw error;
+    }
+  }
+}
+
+function deadline(delay: number | null): number | null {
+  return delay === null ? null : IOLoop.current().time() + delay;
+}
