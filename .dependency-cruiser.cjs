@@ -12,11 +12,18 @@ const LAYERS = [
   ["http1connection"],
   ["httpclient/(request|response|errors|base)"],
   ["simple_httpclient"],
-  ["httpclient/(index|blocking|cli)", "testing"],
+  ["httpclient/(index|blocking|cli|_blocking_[a-z]+)", "testing"],
 ];
 
 const forbidden = [
-  { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
+  {
+    name: "no-circular",
+    severity: "error",
+    from: {},
+    // A cycle closed only by `import type` does not exist at run time (httpclient/errors.ts
+    // names HTTPResponse as a type; response.ts makes HTTPClientError values).
+    to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
+  },
   {
     name: "no-unresolvable",
     severity: "error",
