@@ -1,0 +1,509 @@
+/**
+ * One fetch of `SimpleAsyncHTTPClient` from the moment it is queued to its response
+ * (Tornado's `_HTTPConnection`, plus what `SimpleAsyncHTTPClient` does around it): the
+ * deadlines, each hop (connection from the pool or new, request written, response read
+ * into the delegate), redirects, one retry on a fresh connection, and the result.
+ *
+ * The fetch object is itself the `HTTPMessageDelegate` of every response it reads, so a
+ * request allocates little beyond its headers and body.
+ *
+ * Deadlines (loop time): the queue's is fetch + min(connectTimeout, requestTimeout)
+ * (zeros ignored, as Tornado); the connection's is min(connect start + connectTimeout,
+ * fetch + requestTimeout); the request's is fetch + requestTimeout, across queue,
+ * connections and redirects (Tornado starts it after the queue: tornado#1753). When a
+ * deadline passes the fetch ends at once with `HTTPTimeoutError` and its connection is
+ * closed; whatever was still running is ignored when it settles.
+ *
+ * Internal to `simple_httpclient`.
+ */
+import type { HTTP1Connection, HTTP1ReadOptions } from "../http1connection";
+import type { Future } from "../concurrent";
+import { HTTPClientError } from "../httpclient/errors";
+import type { RequestProxy } from "../httpclient/request";
+import { HTTPResponse, type TimeInfo } from "../httpclient/response";
+import {
+  HTTPInputError,
+  HTTPOutputError,
+  RequestStartLine,
+  type HTTPHeaders,
+  type HTTPMessageDelegate,
+  type ResponseStartLine,
+} from "../httputil";
+import type { TimeoutHandle } from "../ioloop";
+import { StreamClosedError } from "../iostream";
+import { genLog } from "../log";
+import { HTTPStreamClosedError, HTTPTimeoutError } from "./errors";
+import { openConnection, planConnection, type ConnectContext, type ConnectTimes } from "./_connect";
+import { addClientHeaders, checkMethodAndBody, headerInjectionError, isRetryable } from "./_head";
+import type { PooledConnection } from "./_pool";
+import { nextHop, redirectLocation, type Hop } from "./_redirect";
+import { parseTarget } from "./_target";
+
+/** What a fetch needs from its client. */
+export interface FetchContext extends ConnectContext {
+  /** Pool connections (false: one request per connection, as Tornado). */
+  readonly keepAlive: boolean;
+  /** Called once when the fetch ends, queued or running: frees its place. */
+  fetchDone(fetch: FetchOperation): void;
+}
+
+type Phase = "queue" | "connect" | "request" | "done";
+
+const DECOMPRESS: HTTP1ReadOptions = Object.freeze({ decompress: true });
+const NO_DECOMPRESS: HTTP1ReadOptions = Object.freeze({ decompress: false });
+const EMPTY = Buffer.alloc(0);
+/** Bodies read as one piece smaller than this are copied (see `_deliver`). */
+const COPY_BELOW = 16 * 1024;
+const HTTP11 = "HTTP/1.1";
+
+/**
+ * Seconds after a response within which a server's FIN may still be on its way: a
+ * non-idempotent request waits for one more poll before it reuses the connection.
+ */
+const FIN_WINDOW = 0.01;
+
+/**
+ * Resolves once Node has polled for I/O again: after two `setImmediate` turns, between
+ * which the loop polls without blocking. (A server's FIN trails its last response by a
+ * poll or so: measured on loopback, it is seen in the second turn.)
+ */
+function nextIoTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
+function positive(value: number | undefined | null): number {
+  return typeof value === "number" && value > 0 ? value : 0;
+}
+
+/** One fetch; see the module header. */
+export class FetchOperation implements HTTPMessageDelegate {
+  /** Where the fetch is; "done" once its callback has been called. */
+  phase: Phase = "queue";
+  /** Index in the client's queue while queued (the client's bookkeeping). */
+  queueIndex = -1;
+
+  private readonly _fetchTime: number;
+  private readonly _deadline: number | null;
+  private _timer: TimeoutHandle | null = null;
+  private readonly _times: TimeInfo = {};
+  private _hopStart = 0;
+  private _hopWallStart = 0;
+  private _hop: Hop | null = null;
+  private _conn: PooledConnection | null = null;
+  private readonly _decompress: boolean;
+
+  // The response being read.
+  private _code = 0;
+  private _reason = "";
+  private _headers: HTTPHeaders | null = null;
+  private _chunks: Buffer[] = [];
+  private _redirectTo: string | null = null;
+  private _written: Future<void> | null = null;
+
+  // Request settings read on every response (through the proxy's getters once).
+  private readonly _expect100: boolean;
+  private readonly _followRedirects: boolean;
+  private readonly _streamingCallback: RequestProxy["streamingCallback"];
+  private readonly _headerCallback: RequestProxy["headerCallback"];
+  private readonly _requestHeaders: HTTPHeaders;
+
+  constructor(
+    private readonly _ctx: FetchContext,
+    readonly request: RequestProxy,
+    private readonly _callback: (response: HTTPResponse) => void,
+  ) {
+    this._fetchTime = _ctx.ioLoop.time();
+    const rt = positive(request.requestTimeout);
+    this._deadline = rt > 0 ? this._fetchTime + rt : null;
+    this._decompress = request.decompressResponse !== false;
+    this._expect100 = request.expect100Continue === true;
+    this._followRedirects = request.followRedirects !== false;
+    this._streamingCallback = request.streamingCallback ?? undefined;
+    this._headerCallback = request.headerCallback ?? undefined;
+    // Taken now: a request object fetched again while this one waits gets a new copy.
+    this._requestHeaders = request.headers;
+  }
+
+  /** The fetch waits for a slot: arm the queue deadline. */
+  enqueue(): void {
+    const ct = positive(this.request.connectTimeout);
+    const rt = positive(this.request.requestTimeout);
+    const delay = ct > 0 && rt > 0 ? Math.min(ct, rt) : ct || rt;
+    if (delay > 0) {
+      this._timer = this._ctx.ioLoop.callAt(this._fetchTime + delay, this._onDeadline);
+    }
+  }
+
+  /** The fetch got a slot: run it. */
+  start(): void {
+    const loop = this._ctx.ioLoop;
+    if (this._timer !== null) loop.removeTimeout(this._timer);
+    this._timer = null;
+    this.phase = "connect";
+    this._times.queue = loop.time() - this._fetchTime;
+    if (this._deadline !== null) this._timer = loop.callAt(this._deadline, this._onDeadline);
+    void this._run();
+  }
+
+  // --- HTTPMessageDelegate -------------------------------------------------------------
+
+  headersReceived(startLine: RequestStartLine | ResponseStartLine, headers: HTTPHeaders): void {
+    const line = startLine as ResponseStartLine;
+    this._times.starttransfer = this._ctx.ioLoop.time() - this._fetchTime;
+    this._code = line.code;
+    this._reason = line.reason;
+    this._headers = headers;
+    const hop = this._hop!;
+    this._redirectTo = redirectLocation(hop, this._followRedirects, line.code, headers);
+    const headerCallback = this._headerCallback;
+    if (this._redirectTo === null && headerCallback !== undefined) {
+      // Tornado's lines: the start line, each field, then the empty line.
+      headerCallback(`${line.version} ${line.code} ${line.reason}\r\n`);
+      for (const [name, value] of headers) headerCallback(`${name}: ${value}\r\n`);
+      headerCallback("\r\n");
+    }
+  }
+
+  dataReceived(chunk: Buffer): void | PromiseLike<void> {
+    if (this._redirectTo !== null) return;
+    const streamingCallback = this._streamingCallback;
+    if (streamingCallback !== undefined) return streamingCallback(chunk);
+    // Pieces may be views of the stream's buffers, which are never written again: kept as
+    // they are until the body is complete.
+    this._chunks.push(chunk);
+  }
+
+  finish(): void {}
+
+  onConnectionClose(): void {}
+
+  // --- the fetch -----------------------------------------------------------------------
+
+  /** Runs the fetch to its end; never rejects (failures end it with a 599 response). */
+  private async _run(): Promise<void> {
+    try {
+      await this._runHops();
+    } catch (error) {
+      this._fail(error);
+    }
+  }
+
+  /** The hops of the fetch: the first request, then each redirect followed. */
+  private async _runHops(): Promise<void> {
+    const request = this.request;
+    let hop: Hop | null = {
+      url: request.url,
+      method: request.method,
+      headers: this._requestHeaders,
+      body: request.body,
+      bodyProducer: request.bodyProducer ?? undefined,
+      authUsername: request.authUsername,
+      authPassword: request.authPassword,
+      redirectsLeft: request.maxRedirects ?? 5,
+    };
+    const originalOrigin = parseTarget(request.url).origin;
+    while (hop !== null) {
+      const redirected = this._hop !== null;
+      this._hop = hop;
+      const loop = this._ctx.ioLoop;
+      this._hopStart = loop.time();
+      this._hopWallStart = Date.now() / 1000;
+      if (redirected) {
+        this._times.redirect = this._hopStart - this._fetchTime;
+        // The connection timings are the last hop's.
+        delete this._times.namelookup;
+        delete this._times.appconnect;
+      }
+      const done = await this._runHop(hop);
+      if (!done || this.phase === "done") return;
+      const location = this._redirectTo;
+      if (location === null) {
+        this._deliver(hop);
+        return;
+      }
+      try {
+        hop = nextHop(hop, this._code, location, originalOrigin);
+      } catch (error) {
+        if (!(error instanceof HTTPClientError)) throw error;
+        // The refusal carries the 3xx response it refused to follow.
+        const response = this._response(hop, EMPTY, error);
+        error.response = response;
+        this._finish(response);
+        return;
+      }
+    }
+  }
+
+  /** Sends `hop` and reads its response; false when the fetch already ended meanwhile. */
+  private async _runHop(hop: Hop): Promise<boolean> {
+    const ctx = this._ctx;
+    const request = this.request;
+    const target = parseTarget(hop.url);
+    checkMethodAndBody(hop, request);
+    const plan = planConnection(target, request);
+    addClientHeaders(hop, target, request, {
+      keepAlive: ctx.keepAlive,
+      decompress: this._decompress,
+    });
+    const path =
+      plan.proxy !== null && target.scheme === "http"
+        ? `http://${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}${target.path}`
+        : target.path;
+    if (plan.proxy !== null && target.scheme === "http" && plan.proxyAuthorization !== undefined) {
+      hop.headers.set("Proxy-Authorization", plan.proxyAuthorization);
+    }
+    const startLine = new RequestStartLine(hop.method, path, HTTP11);
+    // writeHeaders adds `Transfer-Encoding: chunked` to the headers it is given; a retry
+    // or a redirect that copies them must not inherit it.
+    const userChunked = hop.headers.has("Transfer-Encoding");
+    const retryable = isRetryable(hop);
+    let retried = false;
+    for (;;) {
+      let pc = retried ? null : ctx.pool.acquire(plan.key);
+      if (pc !== null && !retryable && ctx.ioLoop.time() - pc.releasedAt < FIN_WINDOW) {
+        // A request that cannot be retried, on a connection that has just finished a
+        // response, waits for Node to poll once more: a server's FIN that came with (or
+        // right after) that response is then seen here, not as the failure of a request
+        // the server may or may not have read.
+        await nextIoTurn();
+        if (this._ended()) {
+          ctx.pool.release(pc, true, null);
+          return false;
+        }
+        if (!pc.usable) {
+          ctx.pool.discard(pc);
+          pc = ctx.pool.acquire(plan.key);
+          if (pc !== null) await nextIoTurn();
+          if (pc !== null && !pc.usable) {
+            ctx.pool.discard(pc);
+            pc = null;
+          }
+        }
+      }
+      const reused = pc !== null;
+      const loop = ctx.ioLoop;
+      if (pc === null) {
+        this.phase = "connect";
+        const start = loop.time();
+        const ct = positive(request.connectTimeout);
+        let deadline = ct > 0 ? start + ct : null;
+        if (this._deadline !== null && (deadline === null || this._deadline < deadline)) {
+          deadline = this._deadline;
+        }
+        const times: ConnectTimes = {};
+        pc = await openConnection(ctx, target, plan, deadline, times);
+        if (this._ended()) {
+          ctx.pool.discard(pc);
+          return false;
+        }
+        if (times.namelookup !== undefined) {
+          this._times.namelookup = times.namelookup - this._fetchTime;
+        }
+        if (times.connect !== undefined) this._times.connect = times.connect - this._fetchTime;
+        if (times.appconnect !== undefined) {
+          this._times.appconnect = times.appconnect - this._fetchTime;
+        }
+      } else {
+        this._times.connect = loop.time() - this._fetchTime;
+        if (target.scheme === "https") this._times.appconnect = this._times.connect;
+      }
+      this.phase = "request";
+      this._conn = pc;
+      let reusable: boolean;
+      try {
+        reusable = await this._exchange(pc.conn, hop, startLine);
+      } catch (error) {
+        this._settleWrite();
+        if (!userChunked) hop.headers.delete("Transfer-Encoding");
+        this._conn = null;
+        ctx.pool.discard(pc);
+        if (this._ended()) return false;
+        if (reused && !retried && retryable && error instanceof StreamClosedError) {
+          // The server closed a kept-alive connection before answering (RFC 9112 §9.3.1):
+          // an idempotent request may be sent again, once, on a new connection.
+          retried = true;
+          continue;
+        }
+        throw error;
+      }
+      this._conn = null;
+      this._settleWrite();
+      if (!userChunked) hop.headers.delete("Transfer-Encoding");
+      if (this._ended()) {
+        ctx.pool.discard(pc);
+        return false;
+      }
+      ctx.pool.release(pc, reusable, this._headers);
+      return true;
+    }
+  }
+
+  /**
+   * Writes the request on `conn` and reads the response into this delegate. Not async on
+   * the common path (no body producer, no 100-continue): one promise less per request.
+   */
+  private _exchange(
+    conn: HTTP1Connection,
+    hop: Hop,
+    startLine: RequestStartLine,
+  ): PromiseLike<boolean> {
+    this._code = 0;
+    this._reason = "";
+    this._headers = null;
+    this._chunks = [];
+    this._redirectTo = null;
+    this._times.pretransfer = this._ctx.ioLoop.time() - this._fetchTime;
+    const plain = hop.bodyProducer === undefined && !this._expect100;
+    try {
+      this._written = conn.writeHeaders(startLine, hop.headers, plain ? hop.body : undefined);
+    } catch (error) {
+      if (error instanceof HTTPOutputError) throw headerInjectionError(hop.headers, error);
+      throw error;
+    }
+    if (!plain) return this._exchangeBody(conn, hop, this._written);
+    conn.finish();
+    return conn.readResponse(this, this._decompress ? DECOMPRESS : NO_DECOMPRESS);
+  }
+
+  /** `_exchange` for a request that waits for 100 Continue or runs a body producer. */
+  private async _exchangeBody(
+    conn: HTTP1Connection,
+    hop: Hop,
+    written: Future<void>,
+  ): Promise<boolean> {
+    if (!this._expect100) {
+      await written;
+      await this._writeBody(conn, hop);
+      return conn.readResponse(this, this._decompress ? DECOMPRESS : NO_DECOMPRESS);
+    }
+    // RFC 9110 §10.1.1: wait for 100 Continue; a final answer first means no body.
+    let waiting = true;
+    return conn.readResponse(this, {
+      decompress: this._decompress,
+      onInformational: (line: ResponseStartLine) => {
+        if (line.code !== 100 || !waiting) return;
+        waiting = false;
+        this._writeBody(conn, hop).catch((error: unknown) => {
+          conn.close();
+          this._fail(error);
+        });
+      },
+    });
+  }
+
+  /** A failed write shows up as a closed stream in the read: mark its Future as seen. */
+  private _settleWrite(): void {
+    const written = this._written;
+    this._written = null;
+    if (written !== null && written.done() && !written.cancelled()) written.exception();
+  }
+
+  /** Writes the body (or runs the producer) and ends the request. */
+  private async _writeBody(conn: HTTP1Connection, hop: Hop): Promise<void> {
+    if (hop.bodyProducer !== undefined) {
+      await hop.bodyProducer((chunk) =>
+        conn.write(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk),
+      );
+    } else if (hop.body !== undefined && hop.body.length > 0) {
+      await conn.write(hop.body);
+    }
+    if (this.phase !== "done") conn.finish();
+  }
+
+  // --- endings -------------------------------------------------------------------------
+
+  /** True once the fetch has ended (a method, so that narrowing of `phase` does not stick). */
+  private _ended(): boolean {
+    return this.phase === "done";
+  }
+
+  private readonly _onDeadline = (): void => {
+    this._timer = null;
+    const phase = this.phase;
+    if (phase === "done") return;
+    const error =
+      phase === "queue"
+        ? new HTTPTimeoutError("Timeout in request queue", "queue")
+        : phase === "connect"
+          ? new HTTPTimeoutError("Timeout while connecting", "connect")
+          : new HTTPTimeoutError("Timeout during request", "request");
+    const pc = this._conn;
+    this._conn = null;
+    if (pc !== null) this._ctx.pool.discard(pc);
+    this._fail(error);
+  };
+
+  /** Ends the fetch with a 599 response for `error` (made public-facing first). */
+  private _fail(error: unknown): void {
+    if (this.phase === "done") return;
+    const pc = this._conn;
+    this._conn = null;
+    if (pc !== null) this._ctx.pool.discard(pc);
+    const reported = this._publicError(error);
+    const hop = this._hop;
+    const now = this._ctx.ioLoop.time();
+    this._times.total = now - this._fetchTime;
+    this._finish(
+      new HTTPResponse(this.request, 599, {
+        error: reported,
+        effectiveUrl: hop?.url ?? this.request.url,
+        requestTime: this.phase === "queue" ? now - this._fetchTime : now - this._hopStart,
+        startTime: this.phase === "queue" ? null : this._hopWallStart,
+        timeInfo: this._times,
+      }),
+    );
+  }
+
+  /** The error the caller sees: never one of the stream's internal classes. */
+  private _publicError(error: unknown): Error {
+    if (error instanceof StreamClosedError) {
+      return new HTTPStreamClosedError("Stream closed", { cause: error.realError ?? error });
+    }
+    if (error instanceof HTTPInputError) {
+      const peer = this._hop === null ? "None" : parseTarget(this._hop.url).hostHeader;
+      genLog.info(`Malformed HTTP message from ${peer}: ${error.message}`);
+      return new HTTPStreamClosedError("Connection closed", { cause: error });
+    }
+    if (error instanceof Error) return error;
+    return new Error(String(error), { cause: error });
+  }
+
+  private _response(hop: Hop, buffer: Buffer, error?: Error): HTTPResponse {
+    const now = this._ctx.ioLoop.time();
+    this._times.total = now - this._fetchTime;
+    return new HTTPResponse(this.request, this._code, {
+      reason: this._reason,
+      headers: this._headers ?? undefined,
+      buffer,
+      effectiveUrl: hop.url,
+      error,
+      requestTime: now - this._hopStart,
+      startTime: this._hopWallStart,
+      timeInfo: this._times,
+    });
+  }
+
+  private _deliver(hop: Hop): void {
+    const chunks = this._chunks;
+    this._chunks = [];
+    let buffer: Buffer;
+    if (chunks.length === 0) buffer = EMPTY;
+    else if (chunks.length > 1) buffer = Buffer.concat(chunks);
+    else {
+      // A view of the stream's read slab keeps the whole slab alive while the caller
+      // keeps the body: a small body is copied out of it.
+      const only = chunks[0]!;
+      buffer = only.length < COPY_BELOW ? Buffer.from(only) : only;
+    }
+    this._finish(this._response(hop, buffer));
+  }
+
+  private _finish(response: HTTPResponse): void {
+    if (this.phase === "done") return;
+    this.phase = "done";
+    if (this._timer !== null) this._ctx.ioLoop.removeTimeout(this._timer);
+    this._timer = null;
+    this._ctx.fetchDone(this);
+    this._callback(response);
+  }
+}
