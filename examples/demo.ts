@@ -1,10 +1,15 @@
 /**
- * demo: what `npm run demo` runs. Until the HTTP client lands it walks through the
- * examples one after another, each on the same IOLoop, against servers it starts itself.
+ * demo: what `npm run demo` runs. It walks through the examples one after another, each
+ * on the same IOLoop, against servers it starts itself (the HTTP client examples last).
  */
 import { IOLoop } from "../src/ioloop";
+import { main as blockingFetch } from "./blocking_fetch";
 import { main as coroutineStyles } from "./coroutine_styles";
 import { main as executorOffload } from "./executor_offload";
+import { main as fetchErrors } from "./fetch_errors";
+import { main as fetchGet } from "./fetch_get";
+import { main as fetchPost } from "./fetch_post";
+import { main as fetchViaProxy } from "./fetch_via_proxy";
 import { main as helloLoop } from "./hello_loop";
 import { main as periodicTicker } from "./periodic_ticker";
 import { main as producerConsumer } from "./producer_consumer";
@@ -21,6 +26,14 @@ export async function main(): Promise<void> {
     ["rate_limiter: a Semaphore bounding concurrency", rateLimiter],
     ["coroutine_styles: a Tornado 4 generator coroutine next to async/await", coroutineStyles],
     ["tcp_line_client: TCPClient and IOStream over TCP and TLS", tcpLineClient],
+    ["fetch_get: await client.fetch(url)", fetchGet],
+    ["fetch_errors: HTTPClientError versus every other failure", fetchErrors],
+    ["fetch_post: a POST built as an HTTPRequest", fetchPost],
+    ["blocking_fetch: the blocking HTTPClient", blockingFetch],
+    [
+      "fetch_via_proxy: AsyncHTTPClient through an HTTP proxy (absolute form, CONNECT, 407)",
+      fetchViaProxy,
+    ],
   ];
   for (const [title, run] of examples) {
     console.log(`\n### ${title}`);

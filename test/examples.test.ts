@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { runExample } from "./helpers/examples";
 
 describe("Examples", function () {
-  this.timeout(40000);
+  this.timeout(120000);
 
   it("hello_loop shows callbacks, timeouts and futures in order", () => {
     const out = runExample("hello_loop");
@@ -64,6 +64,53 @@ describe("Examples", function () {
     ]);
   });
 
+  it("fetch_get prints the body of a GET", () => {
+    const out = runExample("fetch_get");
+    expect(out.status, out.stderr).to.equal(0);
+    expect(out.stdout.trim()).to.equal("Hello, world");
+  });
+
+  it("fetch_errors tells an HTTPClientError from a refused connection", () => {
+    const out = runExample("fetch_errors");
+    expect(out.status, out.stderr).to.equal(0);
+    const lines = out.stdout.trim().split("\n");
+    expect(lines.slice(0, 3)).to.deep.equal([
+      "Error: HTTP 404: Not Found",
+      "  code: 404",
+      "  body: no page at /missing",
+    ]);
+    expect(lines[3]).to.match(/^Error: .*ECONNREFUSED/);
+    expect(lines[4]).to.match(/^ {2}not an HTTP error: \w+, code ECONNREFUSED$/);
+  });
+
+  it("fetch_post sends an HTTPRequest with a form body", () => {
+    const out = runExample("fetch_post");
+    expect(out.status, out.stderr).to.equal(0);
+    expect(out.stdout.trim()).to.equal(
+      "received POST (application/x-www-form-urlencoded): name=tornado&lang=ts",
+    );
+  });
+
+  it("blocking_fetch fetches without await and closes its client", () => {
+    const out = runExample("blocking_fetch");
+    expect(out.status, out.stderr).to.equal(0);
+    expect(out.stdout.trim().split("\n")).to.deep.equal([
+      "Hello, world",
+      "Error: HTTP 404: Not Found",
+    ]);
+  });
+
+  it("fetch_via_proxy fetches http and https through a local proxy and shows a 407", () => {
+    const out = runExample("fetch_via_proxy");
+    expect(out.status, out.stderr).to.equal(0);
+    expect(out.stdout.trim().split("\n")).to.deep.equal([
+      "http:  200 server saw GET /hello (Proxy-Authorization: none)",
+      "https: 200 server saw GET /secret (Proxy-Authorization: none)",
+      "proxy: 1 request forwarded, 1 tunnel opened",
+      "no credentials: HTTPClientError 407",
+    ]);
+  });
+
   it("demo runs every example", () => {
     const out = runExample("demo");
     expect(out.status, out.stderr).to.equal(0);
@@ -74,5 +121,10 @@ describe("Examples", function () {
     expect(out.stdout).to.contain("### rate_limiter");
     expect(out.stdout).to.contain("### coroutine_styles");
     expect(out.stdout).to.contain("### tcp_line_client");
+    expect(out.stdout).to.contain("### fetch_get");
+    expect(out.stdout).to.contain("### fetch_errors");
+    expect(out.stdout).to.contain("### fetch_post");
+    expect(out.stdout).to.contain("### blocking_fetch");
+    expect(out.stdout).to.contain("### fetch_via_proxy");
   });
 });

@@ -11,12 +11,12 @@ export interface ExampleRun {
   stderr: string;
 }
 
-/** Runs `examples/<name>.ts` through ts-node in a child process (30 s at most). */
+/** Runs `examples/<name>.ts` through ts-node in a child process (90 s at most: a loaded machine compiles slowly). */
 export function runExample(name: string): ExampleRun {
   const child = spawnSync(
     process.execPath,
     ["-r", "ts-node/register/transpile-only", path.join("examples", `${name}.ts`)],
-    { cwd: root, encoding: "utf8", timeout: 30000 },
+    { cwd: root, encoding: "utf8", timeout: 90000 },
   );
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
