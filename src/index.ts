@@ -173,8 +173,36 @@ export {
 export {
   HTTP1Connection,
   HTTP1ConnectionParameters,
+  HTTP1ServerConnection,
   type HTTP1ConnectionParametersInit,
+  type HTTP1ReadOptions,
+  type HTTPServerConnectionDelegate,
 } from "./http1connection";
+export {
+  AsyncHTTPClient,
+  HTTPClient,
+  HTTPClientError,
+  HTTPError,
+  HTTPRequest,
+  HTTPResponse,
+  HTTP_REQUEST_DEFAULTS,
+  RequestProxy,
+  type AsyncHTTPClientClass,
+  type AsyncHTTPClientOptions,
+  type FetchOptions,
+  type HTTPClientOptions,
+  type HTTPRequestOptions,
+  type HTTPResponseInit,
+  type TimeInfo,
+} from "./httpclient";
+export {
+  HTTPStreamClosedError,
+  HTTPTimeoutError,
+  SimpleAsyncHTTPClient,
+  type HTTPTimeoutPhase,
+  type PoolStats,
+  type SimpleAsyncHTTPClientOptions,
+} from "./simple_httpclient";
 export { RuntimeError, TimeoutError, isTimeDelta, timedelta, type TimeDelta } from "./util";
 export {
   AsyncTestTimeoutError,
