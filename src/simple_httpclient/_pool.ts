@@ -26,8 +26,9 @@
  *   arrived is sent once more on a new connection (RFC 9112 §9.3.1): the server closed the
  *   connection as it was reused. Any other request is never sent twice; before it reuses
  *   a connection that finished a response less than 10 ms ago it lets Node poll once
- *   more, so that a close that came with that response is seen first. A server that closes a connection at the very moment a
- *   POST is sent on it still fails that POST (as with Node's Agent and undici).
+ *   more, so that a close that came with that response is seen first. A server that
+ *   closes a connection at the very moment a POST is sent on it still fails that POST
+ *   (as with Node's Agent and undici).
  * - **Exit.** Idle sockets are `unref`'d: a script whose client was not closed still ends
  *   when its work is done. The sweep uses an unref'd Node timer rather than an `IOLoop`
  *   timeout for the same reason, and so that an idle pool leaves no pending work on the
