@@ -556,7 +556,7 @@ export class BaseIOStream {
         return;
       }
       if (this._readMore(read)) {
-        if (read.untilClose && this._buffer.length >= COLLECT_AFTER) this._collectBody();
+        if (read.untilClose && this._buffer.length > COLLECT_AFTER) this._collectBody();
         return;
       }
     }
