@@ -52,6 +52,12 @@ export interface BenchCase {
 export interface Suite {
   readonly name: string;
   readonly cases: readonly BenchCase[];
+  /**
+   * For a suite whose comparisons do not fit one ours/peer pair timed in this process
+   * (several peers, each in its own child process): runs instead of `cases` (then empty),
+   * applies `--filter` itself, prints its own tables, and returns its rows for the summary.
+   */
+  readonly run?: (options: BenchOptions) => Promise<CaseResult[]>;
 }
 
 /** Parsed command-line options. */
@@ -226,7 +232,7 @@ export async function runSuites(
       (options.quick ? "  [--quick: smoke run, numbers are noisy]" : ""),
   );
   const selected = suites.map((suite) => ({
-    name: suite.name,
+    ...suite,
     cases: suite.cases.filter(
       (c) => options.filter === null || `${suite.name}/${c.name}`.includes(options.filter),
     ),
@@ -239,6 +245,10 @@ export async function runSuites(
   const results: CaseResult[] = [];
   const started = process.hrtime.bigint();
   for (const suite of selected) {
+    if (suite.run !== undefined) {
+      results.push(...(await suite.run(options)));
+      continue;
+    }
     if (suite.cases.length === 0) continue;
     table.heading(suite.name);
     for (const bench of suite.cases) {

@@ -8,12 +8,19 @@
  * To add a suite: import it and append it to `SUITES`.
  */
 import { parseOptions, runSuites, type Suite } from "./_harness";
+import { httpClientSuite } from "./httpclient.bench";
 import { httpParserSuite } from "./http_parser.bench";
 import { iostreamSuite } from "./iostream.bench";
 import { locksQueuesSuite } from "./locks_queues.bench";
 import { loopSuite } from "./loop.bench";
 
-const SUITES: readonly Suite[] = [loopSuite, locksQueuesSuite, iostreamSuite, httpParserSuite];
+const SUITES: readonly Suite[] = [
+  loopSuite,
+  locksQueuesSuite,
+  iostreamSuite,
+  httpParserSuite,
+  httpClientSuite,
+];
 
 async function main(): Promise<void> {
   await runSuites(SUITES, parseOptions(process.argv.slice(2)));
