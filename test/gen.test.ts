@@ -20,6 +20,7 @@ import {
 import { VirtualClock } from "../src/ioloop";
 import { TimeoutError as UtilTimeoutError } from "../src/util";
 import { captureLogs, nextTurn, useFreshLoop } from "./helpers/loop";
+import { rejection } from "./helpers/assertions";
 
 /** A Future that resolves with `value` after `seconds` on the current loop. */
 function delayed<T>(seconds: number, value: T): Future<T> {
@@ -33,15 +34,6 @@ function failLater(seconds: number, error: Error): Future<never> {
   const f = new Future<never>();
   sleep(seconds).then(() => f.setException(error));
   return f;
-}
-
-async function rejectionOf(awaitable: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await awaitable;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("GenCoroutineTest", () => {
@@ -123,7 +115,7 @@ describe("GenCoroutineTest", () => {
       yield sleep(0.001);
       throw new Error("after a yield");
     });
-    const error = await ctx.loop.runSync(() => rejectionOf(late()));
+    const error = await ctx.loop.runSync(() => rejection(late()));
     expect((error as Error).message).to.equal("after a yield");
   });
 
@@ -270,7 +262,7 @@ describe("GenMultiTest", () => {
     const slowOk = delayed(0.005, "ok");
     const { records, result } = await captureLogs(() =>
       ctx.loop.runSync(() =>
-        rejectionOf(
+        rejection(
           multi([
             slowOk,
             failLater(0.003, new Error("error 1")),
@@ -288,7 +280,7 @@ describe("GenMultiTest", () => {
   it("keeps quiet about exceptions of the listed classes (test_multi_exceptions quiet)", async () => {
     const { records, result } = await captureLogs(() =>
       ctx.loop.runSync(() =>
-        rejectionOf(
+        rejection(
           multiFuture(
             [failLater(0.001, new Error("first")), failLater(0.002, new RangeError("quiet"))],
             {
@@ -376,7 +368,7 @@ describe("WithTimeoutTest", () => {
   it("fails with TimeoutError at the deadline (test_timeout)", async () => {
     const error = await ctx.loop.runSync(async () => {
       const never = new Future<void>();
-      const waiting = rejectionOf(withTimeout({ seconds: 0.1 }, never));
+      const waiting = rejection(withTimeout({ seconds: 0.1 }, never));
       clock.advance(0.1);
       const e = await waiting;
       expect(never.cancelled()).to.equal(false, "the inner future is left alone");
@@ -395,7 +387,7 @@ describe("WithTimeoutTest", () => {
       await nextTurn(ctx.loop);
       expect(waiting.done()).to.equal(false);
       clock.advance(1);
-      expect(await rejectionOf(waiting)).to.be.instanceOf(TimeoutError);
+      expect(await rejection(waiting)).to.be.instanceOf(TimeoutError);
     });
   });
 
@@ -416,7 +408,7 @@ describe("WithTimeoutTest", () => {
       const f = new Future<string>();
       const waiting = withTimeout({ seconds: 1 }, f);
       f.setException(new RangeError("early failure"));
-      return rejectionOf(waiting);
+      return rejection(waiting);
     });
     expect(error).to.be.instanceOf(RangeError);
   });
@@ -425,7 +417,7 @@ describe("WithTimeoutTest", () => {
     await ctx.loop.runSync(async () => {
       expect(await withTimeout({ seconds: 1 }, Promise.resolve(7))).to.equal(7);
       const pending = new Promise<void>(() => undefined);
-      const waiting = rejectionOf(withTimeout({ seconds: 1 }, pending));
+      const waiting = rejection(withTimeout({ seconds: 1 }, pending));
       clock.advance(1);
       expect(await waiting).to.be.instanceOf(TimeoutError);
     });
@@ -435,7 +427,7 @@ describe("WithTimeoutTest", () => {
     const { records } = await captureLogs(() =>
       ctx.loop.runSync(async () => {
         const f = new Future<string>();
-        const waiting = rejectionOf(withTimeout({ seconds: 1 }, f));
+        const waiting = rejection(withTimeout({ seconds: 1 }, f));
         clock.advance(1);
         await waiting;
         f.setException(new Error("too late"));
@@ -452,7 +444,7 @@ describe("WithTimeoutTest", () => {
     const { records } = await captureLogs(() =>
       ctx.loop.runSync(async () => {
         const f = new Future<string>();
-        const waiting = rejectionOf(
+        const waiting = rejection(
           withTimeout({ seconds: 1 }, f, { quietExceptions: [RangeError] }),
         );
         clock.advance(1);
@@ -469,7 +461,7 @@ describe("WithTimeoutTest", () => {
     const { records } = await captureLogs(() =>
       ctx.loop.runSync(async () => {
         const f = new Future<string>();
-        const waiting = rejectionOf(withTimeout({ seconds: 1 }, f));
+        const waiting = rejection(withTimeout({ seconds: 1 }, f));
         clock.advance(1);
         expect(await waiting).to.be.instanceOf(TimeoutError);
         f.cancel();

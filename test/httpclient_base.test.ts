@@ -23,15 +23,7 @@ import { HTTPClientError, HTTPError } from "../src/httpclient/errors";
 import { HTTPRequest, HTTP_REQUEST_DEFAULTS, RequestProxy } from "../src/httpclient/request";
 import { HTTPResponse } from "../src/httpclient/response";
 import { captureLogs, nextTurn, useFreshLoop } from "./helpers/loop";
-
-async function rejectionOf(promise: PromiseLike<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection, got a result");
-}
+import { rejection } from "./helpers/assertions";
 
 /** The error `fn` throws. */
 function thrownBy(fn: () => unknown): Error {
@@ -461,7 +453,7 @@ describe("AsyncHTTPClientTest", () => {
   it("rejects with the error of a non-2xx response (test_future_http_error)", async () => {
     const client = new FakeClient();
     client.respond = (proxy) => new HTTPResponse(proxy, 404);
-    const e = await t.loop.runSync(() => rejectionOf(client.fetch(URL)));
+    const e = await t.loop.runSync(() => rejection(client.fetch(URL)));
     expect(e).to.be.instanceOf(HTTPClientError);
     expect((e as HTTPClientError).code).to.equal(404);
     expect((e as HTTPClientError).response!.code).to.equal(404);
@@ -479,7 +471,7 @@ describe("AsyncHTTPClientTest", () => {
     const client = new FakeClient();
     const failure = new HTTPClientError(599, "Timeout during request");
     client.respond = (proxy) => new HTTPResponse(proxy, 599, { error: failure });
-    const e = await t.loop.runSync(() => rejectionOf(client.fetch(URL, { raiseError: false })));
+    const e = await t.loop.runSync(() => rejection(client.fetch(URL, { raiseError: false })));
     expect(e).to.equal(failure);
   });
 

@@ -25,16 +25,7 @@ import {
 import { bindUnusedPort } from "../src/testing";
 import { TEST_CERT, TEST_KEY } from "../src/testing/_test_cert";
 import { useFreshLoop } from "./helpers/loop";
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejectionOf(promise: PromiseLike<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection, got a result");
-}
+import { rejection } from "./helpers/assertions";
 
 /** A resolver that records its calls and answers with one IPv4 address per call. */
 class RecordingResolver extends Resolver {
@@ -83,7 +74,7 @@ describe("DefaultResolverTest", () => {
 
   it("rejects an IP literal of the other family with ResolverError", async () => {
     const error = await t.loop.runSync(() =>
-      rejectionOf(new DefaultResolver().resolve("127.0.0.1", 80, { family: 6 })),
+      rejection(new DefaultResolver().resolve("127.0.0.1", 80, { family: 6 })),
     );
     expect(error).to.be.instanceOf(ResolverError);
     expect(error.message).to.equal('Resolving "127.0.0.1" (port 80) gave no IPv6 addresses');
@@ -93,7 +84,7 @@ describe("DefaultResolverTest", () => {
 
   it("rejects a name that does not resolve with the system error (test_bad_host)", async () => {
     const error = await t.loop.runSync(() =>
-      rejectionOf(new DefaultResolver().resolve("an invalid domain", 80)),
+      rejection(new DefaultResolver().resolve("an invalid domain", 80)),
     );
     expect(error).to.be.instanceOf(Error);
     expect((error as NodeJS.ErrnoException).code).to.be.oneOf(["ENOTFOUND", "EAI_AGAIN"]);
@@ -101,7 +92,7 @@ describe("DefaultResolverTest", () => {
   });
 
   it("rejects an empty host with ResolverError", async () => {
-    const error = await t.loop.runSync(() => rejectionOf(new DefaultResolver().resolve("", 80)));
+    const error = await t.loop.runSync(() => rejection(new DefaultResolver().resolve("", 80)));
     expect(error).to.be.instanceOf(ResolverError);
   });
 
@@ -109,9 +100,9 @@ describe("DefaultResolverTest", () => {
     const resolver = new DefaultResolver();
     const errors = await t.loop.runSync(() =>
       Promise.all([
-        rejectionOf(resolver.resolve("localhost", 70000)),
-        rejectionOf(resolver.resolve("localhost", 1.5)),
-        rejectionOf(resolver.resolve("localhost", 80, { family: 5 as 4 })),
+        rejection(resolver.resolve("localhost", 70000)),
+        rejection(resolver.resolve("localhost", 1.5)),
+        rejection(resolver.resolve("localhost", 80, { family: 5 as 4 })),
       ]),
     );
     for (const error of errors) expect(error).to.be.instanceOf(RangeError);

@@ -28,6 +28,7 @@ import { ExpectLog, bindUnusedPort, type BoundPort } from "../src/testing";
 import { TimeoutError } from "../src/util";
 import { nextTurn, useFreshLoop, useVirtualLoop } from "./helpers/loop";
 import { loadTestCerts } from "./helpers/tls";
+import { rejection } from "./helpers/assertions";
 
 /** Tornado's ConnectorTest uses two made-up families; these are the two real ones. */
 const AF1: AddressFamily = 4;
@@ -487,16 +488,6 @@ async function localhostHasIPv6(): Promise<boolean> {
   }
 }
 
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejectionOf(promise: PromiseLike<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection, got a result");
-}
-
 /** A port on 127.0.0.1 where nothing listens (Tornado's `refusing_port`). */
 async function refusingPort(address = "127.0.0.1"): Promise<number> {
   const bound = await bindUnusedPort({ address });
@@ -661,7 +652,7 @@ describe("TCPClientTest", () => {
 
   it("fails with ECONNREFUSED on a closed port (test_refused_ipv4)", async () => {
     const port = await refusingPort();
-    const error = await t.loop.runSync(() => rejectionOf(client.connect("127.0.0.1", port)));
+    const error = await t.loop.runSync(() => rejection(client.connect("127.0.0.1", port)));
     expect(error).to.be.instanceOf(StreamClosedError);
     const real = (error as StreamClosedError).realError as NodeJS.ErrnoException;
     expect(real.code).to.equal("ECONNREFUSED");
@@ -670,7 +661,7 @@ describe("TCPClientTest", () => {
   });
 
   it("fails when the source IP is not local (test_source_ip_fail)", async () => {
-    const error = await rejectionOf(doTestConnect(4, "127.0.0.1", { sourceIp: "8.8.8.8" }));
+    const error = await rejection(doTestConnect(4, "127.0.0.1", { sourceIp: "8.8.8.8" }));
     const real = (error as StreamClosedError).realError as NodeJS.ErrnoException;
     expect(real.code).to.equal("EADDRNOTAVAIL");
   });
@@ -697,7 +688,7 @@ describe("TCPClientTest", () => {
     // Tornado binds port 1, which only root may; a port another socket holds fails for all.
     const taken = await bindUnusedPort();
     try {
-      const error = await rejectionOf(
+      const error = await rejection(
         doTestConnect(4, "127.0.0.1", { sourceIp: "127.0.0.1", sourcePort: taken.port }),
       );
       const real = (error as StreamClosedError).realError as NodeJS.ErrnoException;
@@ -711,7 +702,7 @@ describe("TCPClientTest", () => {
     const resolver = new FixedResolver(null);
     const started = t.loop.time();
     const error = await t.loop.runSync(() =>
-      rejectionOf(new TCPClient(resolver).connect("1.2.3.4", 12345, { timeout: 0.05 })),
+      rejection(new TCPClient(resolver).connect("1.2.3.4", 12345, { timeout: 0.05 })),
     );
     const elapsed = t.loop.time() - started;
     expect(error).to.be.instanceOf(TimeoutError);
@@ -725,8 +716,8 @@ describe("TCPClientTest", () => {
     const tcp = new TCPClient(resolver);
     const [delta, bad] = await t.loop.runSync(() =>
       Promise.all([
-        rejectionOf(tcp.connect("h", 1, { timeout: { seconds: 0.01 } as never })),
-        rejectionOf(tcp.connect("h", 1, { timeout: "1" as never })),
+        rejection(tcp.connect("h", 1, { timeout: { seconds: 0.01 } as never })),
+        rejection(tcp.connect("h", 1, { timeout: "1" as never })),
       ]),
     );
     expect(delta).to.be.instanceOf(TimeoutError);
@@ -738,21 +729,21 @@ describe("TCPClientTest", () => {
     const port = await refusingPort();
     const resolver = new FixedResolver([[4, { host: "127.0.0.1", port }]]);
     await t.loop.runSync(() =>
-      rejectionOf(new TCPClient(resolver).connect("name.example", port, { af: 4 })),
+      rejection(new TCPClient(resolver).connect("name.example", port, { af: 4 })),
     );
     expect(resolver.calls).to.deep.equal([["name.example", port, { family: 4 }]]);
   });
 
   it("fails with ResolverError when the resolver returns no address", async () => {
     const error = await t.loop.runSync(() =>
-      rejectionOf(new TCPClient(new FixedResolver([])).connect("empty.example", 80)),
+      rejection(new TCPClient(new FixedResolver([])).connect("empty.example", 80)),
     );
     expect(error).to.be.instanceOf(ResolverError);
     expect(error.message).to.equal('Resolver returned no addresses for "empty.example" (port 80)');
   });
 
   it("passes the resolver's error on", async () => {
-    const error = await t.loop.runSync(() => rejectionOf(client.connect("an invalid domain", 80)));
+    const error = await t.loop.runSync(() => rejection(client.connect("an invalid domain", 80)));
     expect((error as NodeJS.ErrnoException).code).to.be.oneOf(["ENOTFOUND", "EAI_AGAIN"]);
   });
 
@@ -777,7 +768,7 @@ describe("TCPClientTest", () => {
       [4, { host: "127.0.0.2", port: refused }],
     ]);
     const error = await t.loop.runSync(() =>
-      rejectionOf(new TCPClient(resolver).connect("two.example", 0)),
+      rejection(new TCPClient(resolver).connect("two.example", 0)),
     );
     const errors = (error as Error & { errors: StreamClosedError[] }).errors;
     expect(errors).to.have.length(2);
@@ -810,7 +801,7 @@ describe("TCPClientTest", () => {
       const socket = await srv.accepted();
       socket.write("0123456789abcdef");
       const error = await new ExpectLog(genLog, "Reached maximum read buffer size").run(() =>
-        rejectionOf(stream.readUntil("\n")),
+        rejection(stream.readUntil("\n")),
       );
       expect(error).to.be.instanceOf(StreamClosedError);
       expect((error as StreamClosedError).realError?.message).to.equal(
@@ -886,7 +877,7 @@ describe("TCPClientTLSTest", () => {
     const port = await startTLSServer();
     const error = await new ExpectLog(genLog, /^SSL Error on /).run(() =>
       t.loop.runSync(() =>
-        rejectionOf(new TCPClient().connect("localhost", port, { af: 4, sslOptions: {} })),
+        rejection(new TCPClient().connect("localhost", port, { af: 4, sslOptions: {} })),
       ),
     );
     // As in Tornado, a handshake failure is the TLS error itself.
@@ -897,7 +888,7 @@ describe("TCPClientTLSTest", () => {
     const port = await startTLSServer(certs.wrongHostCert, certs.wrongHostKey);
     const error = await new ExpectLog(genLog, /^SSL Error on .*altnames/).run(() =>
       t.loop.runSync(() =>
-        rejectionOf(
+        rejection(
           new TCPClient().connect("localhost", port, { af: 4, sslOptions: { caCerts: certs.ca } }),
         ),
       ),
@@ -915,7 +906,7 @@ describe("TCPClientTLSTest", () => {
     );
     try {
       const error = await t.loop.runSync(() =>
-        rejectionOf(
+        rejection(
           new TCPClient().connect("127.0.0.1", srv.port, {
             sslOptions: { ca_certs: "x" } as never,
           }),
@@ -941,7 +932,7 @@ describe("TCPClientTLSTest", () => {
     );
     try {
       const error = await t.loop.runSync(() =>
-        rejectionOf(
+        rejection(
           new TCPClient().connect("127.0.0.1", silent.port, {
             sslOptions: { caCerts: certs.ca },
             timeout: 0.1,

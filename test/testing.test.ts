@@ -30,6 +30,7 @@ import { AsyncTestLifecycle } from "../src/testing/async_test_case";
 import { pendingWorkError } from "../src/testing/_pending_work";
 import { RuntimeError, TimeoutError } from "../src/util";
 import { nextTurn } from "./helpers/loop";
+import { rejection } from "./helpers/assertions";
 
 /** Resolves after `seconds` on the current loop (gen.sleep, without importing gen). */
 function loopSleep(seconds: number): Promise<void> {
@@ -46,16 +47,6 @@ async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Pr
     if (saved === undefined) delete process.env[name];
     else process.env[name] = saved;
   }
-}
-
-/** The error `promise` rejects with; fails when it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection, but the promise resolved");
 }
 
 /** GET `url` with node:http(s); resolves with status and body. */
@@ -411,7 +402,7 @@ describe("GenTest", () => {
 
   it("fails with a timeout naming the test (test_timeout)", async function () {
     const test = genTest({ timeout: 0.1 }, () => loopSleep(1));
-    const error = await rejectionOf(test.call(this));
+    const error = await rejection(test.call(this));
     expect(error).to.be.instanceOf(AsyncTestTimeoutError);
     expect(error).to.be.instanceOf(TimeoutError);
     expect(error.message).to.match(
@@ -437,7 +428,7 @@ describe("GenTest", () => {
     // Read when the test runs, not when genTest wraps it.
     const testShortTimeout = genTest(() => loopSleep(1));
     const error = await withEnv("ASYNC_TEST_TIMEOUT", "0.1", () =>
-      rejectionOf(testShortTimeout.call(this)),
+      rejection(testShortTimeout.call(this)),
     );
     expect(error).to.be.instanceOf(AsyncTestTimeoutError);
     expect(error.message).to.include("timed out after 0.1 seconds");
@@ -465,7 +456,7 @@ describe("GenTest", () => {
 
   it("cancels a Future body that times out", async function () {
     const never = new Future<void>();
-    const error = await rejectionOf(genTest({ timeout: 0.05 }, () => never).call(this));
+    const error = await rejection(genTest({ timeout: 0.05 }, () => never).call(this));
     expect(error).to.be.instanceOf(AsyncTestTimeoutError);
     expect(never.cancelled()).to.equal(true);
     finished = true;
@@ -473,7 +464,7 @@ describe("GenTest", () => {
 
   it("lets a TimeoutError of the body itself through unchanged", async function () {
     const own = new TimeoutError("the body's own");
-    const error = await rejectionOf(
+    const error = await rejection(
       genTest({ timeout: 5 }, async () => {
         await nextTurn(ctx.ioLoop);
         throw own;
@@ -484,7 +475,7 @@ describe("GenTest", () => {
   });
 
   it("fails a body that leaves a timeout on the loop", async function () {
-    const error = await rejectionOf(
+    const error = await rejection(
       genTest(async () => {
         ctx.ioLoop.callLater(30, function forgotten() {});
       }).call(this),
@@ -510,7 +501,7 @@ describe("GenTest", () => {
   );
 
   it("rejects a generator body", async function () {
-    const error = await rejectionOf(
+    const error = await rejection(
       genTest(function* () {
         yield 1;
       }).call(this),
@@ -536,7 +527,7 @@ describe("GenTest without setupAsyncTest", () => {
   });
 
   it("names the body's function when mocha is not running it", async () => {
-    const error = await rejectionOf(
+    const error = await rejection(
       genTest({ timeout: 0.05 }, function test_x() {
         return loopSleep(1);
       })(),
@@ -571,7 +562,7 @@ describe("ExpectLogTest", () => {
   });
 
   it("fails when a required message does not come", async () => {
-    const error = await rejectionOf(new ExpectLog(logger, /boom/).run(() => undefined));
+    const error = await rejection(new ExpectLog(logger, /boom/).run(() => undefined));
     expect(error).to.be.instanceOf(ExpectLogError);
     expect(error.message).to.match(/^did not get expected log message/);
     expect(error.message).to.include('"test.expect_log"').and.include("/boom/");
@@ -691,7 +682,7 @@ describe("ExpectLogTest", () => {
   it("lets the body's error through without the required check", async () => {
     logger.addHandler(capture);
     const failure = new Error("body failed");
-    const error = await rejectionOf(
+    const error = await rejection(
       new ExpectLog(logger, /boom/).run(() => {
         throw failure;
       }),
@@ -815,7 +806,7 @@ describe("BindUnusedPortTest", () => {
 
   it("rejects with the listen error", async () => {
     // 192.0.2.1 is TEST-NET-1 (RFC 5737): no machine has it.
-    const error = await rejectionOf(bindUnusedPort({ address: "192.0.2.1" }));
+    const error = await rejection(bindUnusedPort({ address: "192.0.2.1" }));
     expect((error as NodeJS.ErrnoException).code).to.equal("EADDRNOTAVAIL");
   });
 });
@@ -904,7 +895,7 @@ describe("AsyncHTTPSTestCaseTest", () => {
   });
 
   it("is refused by a client that does not trust the test certificate", async () => {
-    const error = await rejectionOf(get(ctx.getUrl("/")));
+    const error = await rejection(get(ctx.getUrl("/")));
     expect((error as NodeJS.ErrnoException).code).to.equal("DEPTH_ZERO_SELF_SIGNED_CERT");
   });
 
