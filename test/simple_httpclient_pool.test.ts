@@ -11,16 +11,12 @@ import * as https from "node:https";
 import * as net from "node:net";
 import "../src/httpclient";
 import { sleep } from "../src/gen";
-import {
-  HTTPStreamClosedError,
-  HTTPTimeoutError,
-  SimpleAsyncHTTPClient,
-  type SimpleAsyncHTTPClientOptions,
-} from "../src/simple_httpclient";
+import { HTTPStreamClosedError, HTTPTimeoutError } from "../src/simple_httpclient";
 import { keepAliveTimeout } from "../src/simple_httpclient/_pool";
 import { genTest, setupAsyncTest } from "../src/testing";
 import { rejection } from "./helpers/assertions";
 import { loadTestCerts } from "./helpers/tls";
+import { useClientFixtures } from "./helpers/client_fixtures";
 
 /** A raw server: what it received, per connection, and the sockets it accepted. */
 interface RawServer {
@@ -39,28 +35,7 @@ const OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
 describe("SimpleHTTPClientPoolTest", () => {
   setupAsyncTest();
-  const servers: net.Server[] = [];
-  const clients: SimpleAsyncHTTPClient[] = [];
-
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.close();
-    for (const server of servers.splice(0)) {
-      (server as http.Server).closeAllConnections?.();
-      await new Promise((resolve) => server.close(resolve));
-    }
-  });
-
-  function client(options: SimpleAsyncHTTPClientOptions = {}): SimpleAsyncHTTPClient {
-    const c = new SimpleAsyncHTTPClient(options);
-    clients.push(c);
-    return c;
-  }
-
-  async function listen(server: net.Server): Promise<number> {
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return (server.address() as net.AddressInfo).port;
-  }
+  const { client, listen } = useClientFixtures();
 
   /** A node:http server; `connections()` counts the sockets it accepted. */
   async function nodeServer(

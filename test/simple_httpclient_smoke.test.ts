@@ -11,42 +11,22 @@ import * as net from "node:net";
 import { HTTPClientError } from "../src/httpclient/errors";
 import { HTTPRequest } from "../src/httpclient/request";
 import "../src/httpclient";
-import {
-  HTTPStreamClosedError,
-  HTTPTimeoutError,
-  SimpleAsyncHTTPClient,
-} from "../src/simple_httpclient";
+import { HTTPStreamClosedError, HTTPTimeoutError } from "../src/simple_httpclient";
 import { Future } from "../src/concurrent";
 import { genLog } from "../src/log";
 import { Resolver, type ResolvedAddress } from "../src/netutil";
 import { ExpectLog, genTest, setupAsyncTest } from "../src/testing";
 import { rejection } from "./helpers/assertions";
 import { loadTestCerts } from "./helpers/tls";
+import { useClientFixtures } from "./helpers/client_fixtures";
 
 describe("SimpleHTTPClientSmokeTest", () => {
   setupAsyncTest();
-  const servers: net.Server[] = [];
-  const clients: SimpleAsyncHTTPClient[] = [];
-
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.close();
-    for (const server of servers.splice(0)) {
-      (server as http.Server).closeAllConnections?.();
-      await new Promise((resolve) => server.close(resolve));
-    }
-  });
-
-  function client(options: ConstructorParameters<typeof SimpleAsyncHTTPClient>[0] = {}) {
-    const c = new SimpleAsyncHTTPClient(options);
-    clients.push(c);
-    return c;
-  }
-
-  async function listen<S extends net.Server>(server: S): Promise<string> {
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-  }
+  const fixtures = useClientFixtures();
+  const client = fixtures.client;
+  /** Listens and returns `127.0.0.1:<port>`. */
+  const listen = async (server: net.Server): Promise<string> =>
+    `127.0.0.1:${await fixtures.listen(server)}`;
 
   const app: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
@@ -202,7 +182,6 @@ describe("SimpleHTTPClientSmokeTest", () => {
       const server = net.createServer();
       const host = await listen(server);
       await new Promise((resolve) => server.close(resolve));
-      servers.splice(servers.indexOf(server), 1);
       const error = await rejection(client().fetch(`http://${host}/`));
       expect((error as NodeJS.ErrnoException).code).to.equal("ECONNREFUSED");
       expect(error.message).to.contain("ECONNREFUSED");
@@ -465,7 +444,7 @@ describe("SimpleHTTPClientSmokeTest", () => {
       } catch {
         this.skip();
       }
-      servers.push(server);
+      fixtures.own(server);
       const url = `http://[::1]:${(server.address() as net.AddressInfo).port}/echo`;
       const c = client();
       const echo = JSON.parse((await c.fetch(url)).body.toString());
