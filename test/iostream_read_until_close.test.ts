@@ -453,8 +453,20 @@ describe("SlabReader", () => {
     (reader.options.callback as (n: number, b: Uint8Array) => boolean)(bytes, memory);
   }
 
-  it("offers 256 KiB per read, clamped between 64 KiB and 256 KiB", () => {
+  it("starts with 16 KiB reads and doubles them after each full read, up to 256 KiB", () => {
     const reader = new SlabReader();
+    const sizes: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const memory = nextRead(reader);
+      sizes.push(memory.length);
+      land(reader, memory, memory.length);
+    }
+    expect(sizes.map((n) => n / KiB)).to.deep.equal([16, 32, 64, 128, 256, 256, 256]);
+  });
+
+  it("keeps reads of a grown reader between 64 KiB and 256 KiB, under readSize", () => {
+    const reader = new SlabReader();
+    for (let i = 0; i < 5; i++) land(reader, nextRead(reader), reader.currentReadSize);
     expect(nextRead(reader).length).to.equal(256 * KiB);
     for (const [readSize, expected] of [
       [MiB, 256 * KiB],
@@ -467,6 +479,14 @@ describe("SlabReader", () => {
       reader.readSize = readSize!;
       expect(nextRead(reader).length, `readSize ${readSize}`).to.equal(expected);
     }
+  });
+
+  it("goes back to 16 KiB reads after a run of small reads", () => {
+    const reader = new SlabReader();
+    for (let i = 0; i < 5; i++) land(reader, nextRead(reader), reader.currentReadSize);
+    expect(reader.currentReadSize).to.equal(256 * KiB);
+    for (let i = 0; i < 16 * 5; i++) land(reader, nextRead(reader), 100);
+    expect(nextRead(reader).length).to.equal(16 * KiB);
   });
 
   it("places consecutive reads next to each other and hands each to the sink", () => {
@@ -506,8 +526,12 @@ describe("SlabReader", () => {
       used += memory.length;
     }
     expect(
-      seen.every((c, i) => i === 0 || c.byteOffset === seen[i - 1]!.byteOffset + 256 * KiB),
+      seen.every(
+        (c, i) => i === 0 || c.byteOffset === seen[i - 1]!.byteOffset + seen[i - 1]!.length,
+      ),
     ).to.equal(true);
+    // Full reads grow to 256 KiB.
+    expect(seen.slice(0, 6).map((c) => c.length / KiB)).to.deep.equal([16, 32, 64, 128, 256, 256]);
     expect(seen[0]!.byteOffset).to.equal(region.byteOffset + prefix);
   });
 

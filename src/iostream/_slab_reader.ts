@@ -19,11 +19,14 @@
 import type * as net from "node:net";
 
 /**
- * Bytes per slab: a 64 KiB result straddles two slabs (and is copied) about once in
- * eight. 1 MiB and 2 MiB slabs made `readUntil` over short lines 15-25% slower (more GC
- * time) in bench/iostream.bench.ts; 256 KiB copied twice as often.
+ * Bytes per slab once reads have grown to `READ_SIZE`: a 64 KiB result straddles two
+ * slabs (and is copied) about once in eight. 1 MiB and 2 MiB slabs made `readUntil` over
+ * short lines 15-25% slower (more GC time) in bench/iostream.bench.ts; 256 KiB copied twice
+ * as often. A slab is twice the read size (see `slabSize`), never less than `MIN_SLAB_SIZE`.
  */
 const SLAB_SIZE = 512 * 1024;
+/** The smallest slab: room for four first reads. */
+const MIN_SLAB_SIZE = 64 * 1024;
 /**
  * The most one read may take: four times Node's `data` path (64 KiB), so that a stream
  * whose data comes fast makes fewer read calls and wakeups. With 64 KiB reads,
@@ -34,8 +37,28 @@ const SLAB_SIZE = 512 * 1024;
  * new slab starts when less than a read is left.
  */
 const READ_SIZE = 256 * 1024;
-/** Node's `data` path reads 64 KiB at a time; reads are never smaller here. */
+/**
+ * The size of a stream's first reads. Reads start small and double each time one comes
+ * back full, up to `readSize`: a keep-alive connection that carries small responses never
+ * grows, so fifty of them hold fifty 64 KiB slabs (and commit only the pages they wrote)
+ * instead of fifty 512 KiB ones, which `process.memoryUsage().arrayBuffers` counts in full
+ * and which pressed V8 into earlier full GCs. A bulk transfer reaches 256 KiB reads after
+ * four full reads (64 KiB).
+ */
+const FIRST_READ_SIZE = 16 * 1024;
+/** The cap of the read size is never below Node's own 64 KiB reads. */
 const MIN_READ_SIZE = 64 * 1024;
+/**
+ * After this many reads in a row that filled at most a quarter of the read size, the read
+ * size halves (down to `FIRST_READ_SIZE`): a connection whose big transfer is over goes
+ * back to small slabs.
+ */
+const SHRINK_AFTER = 16;
+
+/** The slab for reads of `readSize` bytes: room for two of them. */
+function slabSize(readSize: number): number {
+  return Math.min(SLAB_SIZE, Math.max(MIN_SLAB_SIZE, 2 * readSize));
+}
 
 /** Hands Node the memory each socket read goes to, and the bytes read to `sink`. */
 export class SlabReader {
@@ -45,13 +68,23 @@ export class SlabReader {
    * The most one read may take, kept between 64 KiB and 256 KiB. A stream sets it to half
    * its `maxBufferSize` (Tornado's reads take at most half of `max_buffer_size`), so that
    * a read that outgrows a small limit still fails, as it did with 64 KiB reads, rather
-   * than being satisfied by one larger socket read.
+   * than being satisfied by one larger socket read. Reads start at 16 KiB and grow to it
+   * (see `FIRST_READ_SIZE`).
    */
   readSize = READ_SIZE;
-  private _slab: Buffer = Buffer.allocUnsafeSlow(SLAB_SIZE);
+  /** The size of the next read: from `FIRST_READ_SIZE`, doubled by each full read. */
+  private _size = FIRST_READ_SIZE;
+  /** Reads in a row that filled at most a quarter of `_size`. */
+  private _smallReads = 0;
+  private _slab: Buffer = Buffer.allocUnsafeSlow(slabSize(FIRST_READ_SIZE));
   private _used = 0;
   /** True while reads go to a region made by {@link collect}. */
   private _collecting = false;
+
+  /** The size the next read will ask for (for tests and the stream's bookkeeping). */
+  get currentReadSize(): number {
+    return Math.min(this._size, Math.max(MIN_READ_SIZE, Math.min(this.readSize, READ_SIZE)));
+  }
 
   /**
    * Sends every later read into one region with room for `capacity` bytes, after its
@@ -85,17 +118,33 @@ export class SlabReader {
 
   /** Where the next read goes: the free end of the slab, or a new slab. */
   private readonly _next = (): Buffer => {
-    const readSize = Math.max(MIN_READ_SIZE, Math.min(this.readSize, READ_SIZE));
+    const readSize = this.currentReadSize;
     if (this._slab.length - this._used < readSize) {
-      this._slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+      this._slab = Buffer.allocUnsafeSlow(slabSize(readSize));
       this._used = 0;
       this._collecting = false;
     }
     return this._slab.subarray(this._used, this._used + readSize);
   };
 
+  /** Grows the read size after a full read; shrinks it after a run of small ones. */
+  private _adapt(bytes: number, asked: number): void {
+    if (bytes >= asked) {
+      this._smallReads = 0;
+      this._size = Math.min(READ_SIZE, 2 * asked);
+    } else if (bytes * 4 <= asked && asked > FIRST_READ_SIZE) {
+      if (++this._smallReads >= SHRINK_AFTER) {
+        this._smallReads = 0;
+        this._size = Math.max(FIRST_READ_SIZE, asked / 2);
+      }
+    } else {
+      this._smallReads = 0;
+    }
+  }
+
   private readonly _onRead = (bytes: number, buffer: Uint8Array): boolean => {
     const chunk = buffer as Buffer;
+    this._adapt(bytes, chunk.length);
     if (this._collecting && chunk.buffer !== this._slab.buffer) {
       // A read Node had asked memory for before `collect` landed in the old slab: move it
       // into the region (at most one read's worth), so the body stays one piece.

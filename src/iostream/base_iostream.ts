@@ -61,8 +61,9 @@ export interface IOStreamOptions {
    */
   maxWriteBufferSize?: number | null;
   /**
-   * Tornado's read size. Node reads in its own pieces (64 KiB; 256 KiB on a socket the
-   * stream made itself), so here it is a floor of the read-ahead (see `readAhead`).
+   * Tornado's read size. Node reads in its own pieces (64 KiB; on a socket the stream
+   * made itself, 16 KiB at first, doubling after each full read up to 256 KiB), so here it
+   * is a floor of the read-ahead (see `readAhead`).
    * Default min(64 KiB, maxBufferSize / 2).
    */
   readChunkSize?: number;
