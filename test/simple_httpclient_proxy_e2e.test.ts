@@ -110,6 +110,25 @@ describe("SimpleHTTPClientProxyTest", () => {
   );
 
   it(
+    "never sends a Proxy-Authorization header set by hand into the tunnel",
+    genTest(async () => {
+      const target = await startTarget("https");
+      const proxy = await startProxy();
+      const response = await withClient((client) =>
+        client.fetch(target.url("/"), {
+          proxyHost: "127.0.0.1",
+          proxyPort: proxy.port,
+          headers: { "Proxy-Authorization": "Basic aGFuZDpzZXQ=" },
+          caCerts: CA(),
+        }),
+      );
+      expect(response.code).to.equal(200);
+      expect(target.seen).to.have.length(1);
+      expect(target.seen[0]!.headers["proxy-authorization"]).to.equal(undefined);
+    }),
+  );
+
+  it(
     "sends the proxy credentials to the proxy only, over https",
     genTest(async () => {
       const target = await startTarget("https");

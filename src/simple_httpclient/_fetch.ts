@@ -251,6 +251,11 @@ export class FetchOperation implements HTTPMessageDelegate {
         : target.path;
     if (plan.proxy !== null && target.scheme === "http" && plan.proxyAuthorization !== undefined) {
       hop.headers.set("Proxy-Authorization", plan.proxyAuthorization);
+    } else if (plan.proxy !== null && target.scheme === "https") {
+      // RFC 9110 §11.7.2: Proxy-Authorization is for the next inbound proxy; inside a
+      // tunnel that is the origin server, which must never see proxy credentials. (Give
+      // them as proxyUsername/proxyPassword: they then go with the CONNECT.)
+      hop.headers.delete("Proxy-Authorization");
     }
     const startLine = new RequestStartLine(hop.method, path, HTTP11);
     // writeHeaders adds `Transfer-Encoding: chunked` to the headers it is given; a retry
