@@ -318,9 +318,10 @@ function readWriteSuite(name: string, kind: "tcp" | "tls"): void {
         const [rs, ws] = await pair({ maxBufferSize: 5 * MB });
         const written = ws.write(Buffer.alloc(10 * MB, "a"));
         await rs.readBytes(MB);
-        await sleep(0.1);
-        // The reader paused once it held its read-ahead (1 MiB) plus at most a chunk; the
-        // rest waits in the kernel and on the writer's side.
+        // The reader pauses once it holds its read-ahead (1 MiB) plus at most a chunk; the
+        // rest waits in the kernel and on the writer's side. Reads start small and grow,
+        // so on a loaded machine filling the read-ahead can take a while: wait up to 2 s.
+        for (let i = 0; i < 40 && !rs.socket.isPaused(); i++) await sleep(0.05);
         expect(rs.socket.isPaused()).to.equal(true);
         expect(bufferedBytes(rs)).to.be.at.most(MB + 64 * 1024);
         expect(written.done()).to.equal(false);
