@@ -11,6 +11,7 @@ import { main as fetchGet } from "./fetch_get";
 import { main as fetchPost } from "./fetch_post";
 import { main as fetchViaProxy } from "./fetch_via_proxy";
 import { main as helloLoop } from "./hello_loop";
+import { main as http1Server } from "./http1_server";
 import { main as periodicTicker } from "./periodic_ticker";
 import { main as producerConsumer } from "./producer_consumer";
 import { main as rateLimiter } from "./rate_limiter";
@@ -34,6 +35,7 @@ export async function main(): Promise<void> {
       "fetch_via_proxy: AsyncHTTPClient through an HTTP proxy (absolute form, CONNECT, 407)",
       fetchViaProxy,
     ],
+    ["http1_server: HTTP1ServerConnection answering our own AsyncHTTPClient", http1Server],
   ];
   for (const [title, run] of examples) {
     console.log(`\n### ${title}`);

@@ -111,6 +111,17 @@ describe("Examples", function () {
     ]);
   });
 
+  it("http1_server answers two GETs on one connection and a POST", () => {
+    const out = runExample("http1_server");
+    expect(out.status, out.stderr).to.equal(0);
+    expect(out.stdout.trim().split("\n")).to.deep.equal([
+      "Hello, /first",
+      "Hello, /second",
+      "got 7 bytes: a=1&b=2",
+      "connections accepted: 1",
+    ]);
+  });
+
   it("demo runs every example", () => {
     const out = runExample("demo");
     expect(out.status, out.stderr).to.equal(0);
@@ -126,5 +137,6 @@ describe("Examples", function () {
     expect(out.stdout).to.contain("### fetch_post");
     expect(out.stdout).to.contain("### blocking_fetch");
     expect(out.stdout).to.contain("### fetch_via_proxy");
+    expect(out.stdout).to.contain("### http1_server");
   });
 });
