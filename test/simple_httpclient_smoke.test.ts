@@ -246,6 +246,24 @@ describe("SimpleHTTPClientSmokeTest", () => {
   );
 
   it(
+    "never puts the URL's credentials in an error message",
+    genTest(async () => {
+      const c = client();
+      for (const url of [
+        "http://user:s3cret@127.0.0.1:1/a b",
+        "http://user:s3cret%zz@127.0.0.1:1/",
+        "ftp://user:s3cret@127.0.0.1/",
+        "http://user:s3cret@/",
+      ]) {
+        const error = await rejection(c.fetch(url));
+        expect(error, url).to.be.instanceOf(TypeError);
+        expect(error.message, url).to.contain("***@");
+        expect(error.message, url).to.not.contain("s3cret");
+      }
+    }),
+  );
+
+  it(
     "fetches over https with caCerts (test_ssl_options)",
     genTest(async () => {
       const certs = loadTestCerts();

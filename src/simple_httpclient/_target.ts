@@ -53,31 +53,41 @@ export function parseTarget(url: string): Target {
   return target;
 }
 
+/** `url` with the credentials of its userinfo masked, for error messages. */
+function masked(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1***@");
+}
+
+/** `url` quoted for an error message, credentials masked. */
+function shown(url: string): string {
+  return JSON.stringify(masked(url));
+}
+
 function parse(url: string): Target {
   if (typeof url !== "string") {
     throw new TypeError(`Cannot fetch a URL that is not a string: ${String(url)}`);
   }
   if (BAD_URL.test(url)) {
     throw new TypeError(
-      `Cannot fetch ${JSON.stringify(url)}: a URL may not contain whitespace or control characters`,
+      `Cannot fetch ${shown(url)}: a URL may not contain whitespace or control characters`,
     );
   }
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch (error) {
-    throw new TypeError(`Cannot fetch ${JSON.stringify(url)}: not a valid absolute URL`, {
+    throw new TypeError(`Cannot fetch ${shown(url)}: not a valid absolute URL`, {
       cause: error,
     });
   }
   const protocol = parsed.protocol;
   if (protocol !== "http:" && protocol !== "https:") {
-    throw new TypeError(`Unsupported url scheme: ${url}`);
+    throw new TypeError(`Unsupported url scheme: ${masked(url)}`);
   }
   const scheme = protocol === "http:" ? "http" : "https";
   let host = parsed.hostname;
   if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
-  if (host === "") throw new TypeError(`Cannot fetch ${JSON.stringify(url)}: no host`);
+  if (host === "") throw new TypeError(`Cannot fetch ${shown(url)}: no host`);
   const port = parsed.port === "" ? (scheme === "http" ? 80 : 443) : Number(parsed.port);
   const path = (parsed.pathname || "/") + parsed.search;
   const username = parsed.username === "" && !hasUserinfo(url) ? undefined : parsed.username;
@@ -106,12 +116,9 @@ function decode(text: string, url: string): string {
   try {
     return decodeURIComponent(text);
   } catch (error) {
-    throw new TypeError(
-      `Cannot fetch ${JSON.stringify(url)}: malformed percent-encoding in userinfo`,
-      {
-        cause: error,
-      },
-    );
+    throw new TypeError(`Cannot fetch ${shown(url)}: malformed percent-encoding in userinfo`, {
+      cause: error,
+    });
   }
 }
 
