@@ -179,58 +179,56 @@ export class FetchOperation implements HTTPMessageDelegate {
 
   // --- the fetch -----------------------------------------------------------------------
 
-  /** Runs the fetch to its end; never rejects (failures end it with a 599 response). */
+  /**
+   * Runs the fetch to its end, hop by hop (the first request, then each redirect
+   * followed); never rejects (failures end it with a 599 response).
+   */
   private async _run(): Promise<void> {
     try {
-      await this._runHops();
+      const request = this.request;
+      let hop: Hop | null = {
+        url: request.url,
+        method: request.method,
+        headers: this._requestHeaders,
+        body: request.body,
+        bodyProducer: request.bodyProducer ?? undefined,
+        authUsername: request.authUsername,
+        authPassword: request.authPassword,
+        redirectsLeft: request.maxRedirects ?? 5,
+      };
+      const originalOrigin = parseTarget(request.url).origin;
+      while (hop !== null) {
+        const redirected = this._hop !== null;
+        this._hop = hop;
+        const loop = this._ctx.ioLoop;
+        this._hopStart = loop.time();
+        this._hopWallStart = Date.now() / 1000;
+        if (redirected) {
+          this._times.redirect = this._hopStart - this._fetchTime;
+          // The connection timings are the last hop's.
+          delete this._times.namelookup;
+          delete this._times.appconnect;
+        }
+        const done = await this._runHop(hop);
+        if (!done || this.phase === "done") return;
+        const location = this._redirectTo;
+        if (location === null) {
+          this._deliver(hop);
+          return;
+        }
+        try {
+          hop = nextHop(hop, this._code, location, originalOrigin);
+        } catch (error) {
+          if (!(error instanceof HTTPClientError)) throw error;
+          // The refusal carries the 3xx response it refused to follow.
+          const response = this._response(hop, EMPTY, error);
+          error.response = response;
+          this._finish(response);
+          return;
+        }
+      }
     } catch (error) {
       this._fail(error);
-    }
-  }
-
-  /** The hops of the fetch: the first request, then each redirect followed. */
-  private async _runHops(): Promise<void> {
-    const request = this.request;
-    let hop: Hop | null = {
-      url: request.url,
-      method: request.method,
-      headers: this._requestHeaders,
-      body: request.body,
-      bodyProducer: request.bodyProducer ?? undefined,
-      authUsername: request.authUsername,
-      authPassword: request.authPassword,
-      redirectsLeft: request.maxRedirects ?? 5,
-    };
-    const originalOrigin = parseTarget(request.url).origin;
-    while (hop !== null) {
-      const redirected = this._hop !== null;
-      this._hop = hop;
-      const loop = this._ctx.ioLoop;
-      this._hopStart = loop.time();
-      this._hopWallStart = Date.now() / 1000;
-      if (redirected) {
-        this._times.redirect = this._hopStart - this._fetchTime;
-        // The connection timings are the last hop's.
-        delete this._times.namelookup;
-        delete this._times.appconnect;
-      }
-      const done = await this._runHop(hop);
-      if (!done || this.phase === "done") return;
-      const location = this._redirectTo;
-      if (location === null) {
-        this._deliver(hop);
-        return;
-      }
-      try {
-        hop = nextHop(hop, this._code, location, originalOrigin);
-      } catch (error) {
-        if (!(error instanceof HTTPClientError)) throw error;
-        // The refusal carries the 3xx response it refused to follow.
-        const response = this._response(hop, EMPTY, error);
-        error.response = response;
-        this._finish(response);
-        return;
-      }
     }
   }
 
