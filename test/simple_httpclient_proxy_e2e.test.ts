@@ -9,7 +9,7 @@
  */
 import { expect } from "chai";
 import * as http from "node:http";
-import type { AsyncHTTPClient } from "../src/httpclient/base";
+import type { AsyncHTTPClient, FetchOptions } from "../src/httpclient/base";
 import { HTTPClientError } from "../src/httpclient/errors";
 import { HTTPInputError } from "../src/httputil";
 import { SimpleAsyncHTTPClient, HTTPTimeoutError } from "../src/simple_httpclient";
@@ -46,6 +46,22 @@ describe("SimpleHTTPClientProxyTest", () => {
     } finally {
       client.close();
     }
+  }
+
+  /**
+   * Fetches an https URL through the raw proxy on `port` (the target is never reached:
+   * the proxy's answer to CONNECT decides) and returns the error it fails with.
+   */
+  function failThroughProxy(port: number, options: FetchOptions = {}): Promise<Error> {
+    return withClient((client) =>
+      rejection(
+        client.fetch("https://127.0.0.1:1/", {
+          proxyHost: "127.0.0.1",
+          proxyPort: port,
+          ...options,
+        }),
+      ),
+    );
   }
 
   it(
@@ -335,11 +351,7 @@ describe("SimpleHTTPClientProxyTest", () => {
     "reports a proxy that closes instead of answering CONNECT as HTTPStreamClosedError",
     genTest(async () => {
       const proxy = await testNet.current.rawProxy((socket) => socket.end());
-      const error = await withClient((client) =>
-        rejection(
-          client.fetch("https://127.0.0.1:1/", { proxyHost: "127.0.0.1", proxyPort: proxy.port }),
-        ),
-      );
+      const error = await failThroughProxy(proxy.port);
       expect(error).to.be.instanceOf(HTTPStreamClosedError);
       expect((error as HTTPClientError).code).to.equal(599);
       expect(error.message).to.equal(
@@ -354,11 +366,7 @@ describe("SimpleHTTPClientProxyTest", () => {
       const proxy = await testNet.current.rawProxy((socket) =>
         socket.write("\x16\x03\x01\x00\x05hello"),
       );
-      const error = await withClient((client) =>
-        rejection(
-          client.fetch("https://127.0.0.1:1/", { proxyHost: "127.0.0.1", proxyPort: proxy.port }),
-        ),
-      );
+      const error = await failThroughProxy(proxy.port);
       expect(error).to.be.instanceOf(HTTPStreamClosedError);
       expect(error.message).to.match(/^Connection closed: malformed answer from the proxy/);
       expect(causeOf(error)).to.be.instanceOf(HTTPInputError);
@@ -372,11 +380,7 @@ describe("SimpleHTTPClientProxyTest", () => {
       const proxy = await testNet.current.rawProxy((socket) =>
         socket.end("HTTP/1.1 200 Connection established\r\n\r\n"),
       );
-      const error = await withClient((client) =>
-        rejection(
-          client.fetch("https://127.0.0.1:1/", { proxyHost: "127.0.0.1", proxyPort: proxy.port }),
-        ),
-      );
+      const error = await failThroughProxy(proxy.port);
       expect(error).to.be.instanceOf(HTTPStreamClosedError);
       expect((error as HTTPClientError).code).to.equal(599);
     }),
@@ -386,15 +390,7 @@ describe("SimpleHTTPClientProxyTest", () => {
     "counts a proxy that never answers CONNECT against the connect timeout, and closes it",
     genTest(async () => {
       const proxy = await testNet.current.rawProxy(() => {});
-      const error = await withClient((client) =>
-        rejection(
-          client.fetch("https://127.0.0.1:1/", {
-            proxyHost: "127.0.0.1",
-            proxyPort: proxy.port,
-            connectTimeout: 0.2,
-          }),
-        ),
-      );
+      const error = await failThroughProxy(proxy.port, { connectTimeout: 0.2 });
       expect(error).to.be.instanceOf(HTTPTimeoutError);
       expect((error as HTTPTimeoutError).phase).to.equal("connect");
       expect(error.message).to.equal("Timeout while connecting");
