@@ -14,7 +14,7 @@ import type * as net from "node:net";
 import type * as tls from "node:tls";
 import { HTTP1Connection, type HTTP1ConnectionParameters } from "../http1connection";
 import type { RequestProxy } from "../httpclient/request";
-import type { IOLoop, TimeoutHandle } from "../ioloop";
+import type { IOLoop } from "../ioloop";
 import { StreamClosedError, type IOStream } from "../iostream";
 import type { Future } from "../concurrent";
 import {
@@ -26,11 +26,15 @@ import {
   type SSLOptions,
 } from "../netutil";
 import { TCPClient } from "../tcpclient";
+import { untilDeadline } from "../tcpclient/_deadline";
 import { TimeoutError } from "../util";
 import { HTTPStreamClosedError, HTTPTimeoutError } from "./errors";
 import { PooledConnection, type ConnectionPool } from "./_pool";
 import { connectTunnel, proxyAuthorizationHeader, type ProxyConfig } from "./_proxy";
 import type { Target } from "./_target";
+
+/** The message of a connect-phase `TimeoutError` (turned into `HTTPTimeoutError`). */
+const CONNECT_TIMEOUT = "Timeout while connecting";
 
 /** Where and how to connect for one request: derived once per hop. */
 export interface ConnectPlan {
@@ -247,7 +251,8 @@ export async function openConnection(
           proxyAuthorization: plan.proxyAuthorization,
           maxHeaderSize: ctx.maxHeaderSize,
         }),
-        () => stream.close(),
+        CONNECT_TIMEOUT,
+        { onTimeout: () => stream.close() },
       );
     }
     if (target.scheme === "https") {
@@ -257,8 +262,8 @@ export async function openConnection(
         loop,
         deadline,
         stream.startTls(false, plan.tls ?? null, target.host),
-        () => plain.destroy(),
-        (late) => late.close(),
+        CONNECT_TIMEOUT,
+        { onTimeout: () => plain.destroy(), onLate: (late) => late.close() },
       );
       times.appconnect = loop.time();
     }
@@ -278,7 +283,7 @@ export async function openConnection(
 /** The error a failed connection attempt reports to the caller. */
 function connectError(error: unknown): unknown {
   if (error instanceof TimeoutError) {
-    return new HTTPTimeoutError("Timeout while connecting", "connect", { cause: error });
+    return new HTTPTimeoutError(CONNECT_TIMEOUT, "connect", { cause: error });
   }
   if (error instanceof StreamClosedError) {
     // Tornado re-raises the socket's own error (ConnectionRefusedError...): so do we.
@@ -286,37 +291,4 @@ function connectError(error: unknown): unknown {
     return new HTTPStreamClosedError("Stream closed", { cause: error });
   }
   return error;
-}
-
-/**
- * `work`'s outcome, or `TimeoutError` at `deadline` (then `onTimeout` runs, and a late
- * result goes to `onLate`; a late failure is dropped).
- */
-function untilDeadline<T>(
-  loop: IOLoop,
-  deadline: number | null,
-  work: PromiseLike<T>,
-  onTimeout: () => void,
-  onLate?: (value: T) => void,
-): Promise<T> {
-  if (deadline === null) return Promise.resolve(work);
-  return new Promise<T>((resolve, reject) => {
-    let timedOut = false;
-    const handle: TimeoutHandle = loop.callAt(deadline, () => {
-      timedOut = true;
-      reject(new TimeoutError("Timeout while connecting"));
-      onTimeout();
-    });
-    work.then(
-      (value) => {
-        loop.removeTimeout(handle);
-        if (timedOut) onLate?.(value);
-        else resolve(value);
-      },
-      (error: unknown) => {
-        loop.removeTimeout(handle);
-        if (!timedOut) reject(error);
-      },
-    );
-  });
 }

@@ -16,7 +16,7 @@
  */
 import type * as tls from "node:tls";
 import { Future } from "../concurrent";
-import { IOLoop, type TimeoutHandle } from "../ioloop";
+import { IOLoop } from "../ioloop";
 import { IOStream, type ConnectAddress, type SSLIOStream } from "../iostream";
 import {
   Resolver,
@@ -26,8 +26,9 @@ import {
   type SSLOptions,
   type SocketAddress,
 } from "../netutil";
-import { TimeoutError, isTimeDelta, type TimeDelta } from "../util";
+import { isTimeDelta, type TimeDelta } from "../util";
 import { Connector } from "./_connector";
+import { untilDeadline } from "./_deadline";
 
 /** Options of {@link TCPClient.connect} (Tornado's keyword arguments). */
 export interface TCPClientConnectOptions {
@@ -186,46 +187,4 @@ function deadlineOf(loop: IOLoop, timeout: number | TimeDelta | null | undefined
   if (typeof timeout === "number" && !Number.isNaN(timeout)) return loop.time() + timeout;
   if (isTimeDelta(timeout)) return loop.time() + timeout.seconds;
   throw new TypeError(`Unsupported timeout ${String(timeout)}`);
-}
-
-/** What to do with work that outlived its deadline. */
-interface DeadlineHooks<T> {
-  /** Called once when the deadline passes first. */
-  onTimeout?: () => void;
-  /** Called with a result that arrives after the deadline. */
-  onLate?: (value: T) => void;
-}
-
-/**
- * `work`'s outcome, or `TimeoutError(message)` at `deadline` (absolute loop time). Unlike
- * `withTimeout`, a late failure is read and dropped silently (the caller closed the work
- * on timeout, so it is expected) and a late result goes to `onLate`.
- */
-function untilDeadline<T>(
-  loop: IOLoop,
-  deadline: number | null,
-  work: Future<T>,
-  message: string,
-  hooks: DeadlineHooks<T> = {},
-): Promise<T> {
-  if (deadline === null) return work;
-  return new Promise<T>((resolve, reject) => {
-    let timedOut = false;
-    const handle: TimeoutHandle = loop.callAt(deadline, () => {
-      timedOut = true;
-      reject(new TimeoutError(message));
-      hooks.onTimeout?.();
-    });
-    work.then(
-      (value) => {
-        loop.removeTimeout(handle);
-        if (timedOut) hooks.onLate?.(value);
-        else resolve(value);
-      },
-      (error: unknown) => {
-        loop.removeTimeout(handle);
-        if (!timedOut) reject(error);
-      },
-    );
-  });
 }
