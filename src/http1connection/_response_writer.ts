@@ -15,15 +15,11 @@ import {
   type RequestStartLine,
   type ResponseStartLine,
 } from "../httputil";
+import { hasConnectionOption } from "../httputil/_framing";
 import type { IOStream } from "../iostream";
 import { RuntimeError } from "../util";
 import { LAST_CHUNK, encodeResponseHead } from "./_encode";
 import { OutgoingBody, writePieces } from "./_outgoing_body";
-
-/** True if the comma-separated `Connection` value lists `option` (lower case). */
-function lists(connection: string | undefined, option: string): boolean {
-  return (connection ?? "").split(",").some((token) => token.trim().toLowerCase() === option);
-}
 
 /** The response to one request, as a server writes it. */
 export class ResponseWriter {
@@ -116,14 +112,16 @@ export class ResponseWriter {
     const closeDelimited = noBody === null && !framed && !chunking;
     // RFC 9112 §9.6: `Connection: close` from the application ends the connection too.
     const disconnect =
-      this.disconnectOnFinish || closeDelimited || lists(headers.get("Connection"), "close");
+      this.disconnectOnFinish ||
+      closeDelimited ||
+      hasConnectionOption(headers.get("Connection"), "close");
     if (chunking) headers.set("Transfer-Encoding", "chunked");
     if (http11 && disconnect) {
       headers.set("Connection", "close");
     } else if (
       !http11 &&
       !disconnect &&
-      lists(this._requestHeaders!.get("Connection"), "keep-alive")
+      hasConnectionOption(this._requestHeaders!.get("Connection"), "keep-alive")
     ) {
       // An HTTP/1.0 client that asked for keep-alive is told it is granted.
       headers.set("Connection", "Keep-Alive");

@@ -36,6 +36,7 @@ import {
   type RequestStartLine,
   type ResponseStartLine,
 } from "../httputil";
+import { hasConnectionOption } from "../httputil/_framing";
 import { StreamClosedError, type IOStream } from "../iostream";
 import { genLog } from "../log";
 import { RuntimeError } from "../util";
@@ -199,9 +200,7 @@ export class HTTP1Connection implements HTTPConnection {
     if (chunking) headers.set("Transfer-Encoding", "chunked");
     const head = encodeRequestHead(startLine, headers);
     this._request = startLine;
-    this._requestCloses = headers
-      .getList("Connection")
-      .some((token) => token.trim().toLowerCase() === "close");
+    this._requestCloses = hasConnectionOption(headers.get("Connection"), "close");
     this._upgradeRequested = headers.has("Upgrade");
     this._body.reset(remaining, chunking);
     const stream = this._requireStream();

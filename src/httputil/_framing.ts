@@ -81,7 +81,7 @@ function checkTransferEncoding(text: string): true {
 }
 
 /** True if the comma-separated `Connection` value lists `option` (lower case). */
-function hasConnectionOption(connection: string | undefined, option: string): boolean {
+export function hasConnectionOption(connection: string | undefined, option: string): boolean {
   if (connection === undefined) return false;
   if (connection === option) return true;
   if (!connection.includes(",")) {
