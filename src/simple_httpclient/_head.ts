@@ -16,6 +16,14 @@ import { encodeUsernamePassword, formatTimestamp, type HTTPHeaders } from "../ht
 import type { Hop } from "./_redirect";
 import type { Target } from "./_target";
 
+/**
+ * The value of an `Authorization` or `Proxy-Authorization` field for Basic
+ * authentication: RFC 7617 §2.1, user-pass in UTF-8 (NFC), base64.
+ */
+export function basicCredentials(username: string, password: string): string {
+  return `Basic ${encodeUsernamePassword(username, password).toString("base64")}`;
+}
+
 /** The package version, for the default `User-Agent` (kept in step with package.json). */
 export const VERSION = "0.1.0";
 
@@ -109,11 +117,7 @@ export function addClientHeaders(
     if (mode !== undefined && mode !== null && mode !== "basic") {
       throw new TypeError(`unsupported auth_mode ${mode}`);
     }
-    // RFC 7617 §2.1: user-pass in UTF-8 (NFC), base64.
-    headers.set(
-      "Authorization",
-      `Basic ${encodeUsernamePassword(username, password).toString("base64")}`,
-    );
+    headers.set("Authorization", basicCredentials(username, password));
   }
   const userAgent = request.userAgent;
   if (userAgent) headers.set("User-Agent", userAgent);

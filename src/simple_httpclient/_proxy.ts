@@ -24,13 +24,13 @@ import { HTTPClientError } from "../httpclient/errors";
 import {
   HTTP1Parser,
   HTTPInputError,
-  encodeUsernamePassword,
   responses,
   type HTTP1MessageHead,
   type ResponseStartLine,
 } from "../httputil";
 import { StreamClosedError, type IOStream } from "../iostream";
 import { HTTPStreamClosedError } from "./errors";
+import { basicCredentials } from "./_head";
 
 /**
  * Where the proxy is and how to authenticate to it: the request's `proxyHost`,
@@ -77,8 +77,7 @@ export function proxyAuthorizationHeader(config: ProxyConfig): string | undefine
   if (username.includes(":")) {
     throw new TypeError(`Invalid proxyUsername ${JSON.stringify(username)}: it contains ":"`);
   }
-  const credentials = encodeUsernamePassword(username, config.password ?? "");
-  return `Basic ${credentials.toString("base64")}`;
+  return basicCredentials(username, config.password ?? "");
 }
 
 /** Options of {@link connectTunnel}. */
