@@ -440,6 +440,33 @@ describe("IOStream read sizes", () => {
       });
     }),
   );
+  it(
+    "keeps every small response intact and one slab over a long ping-pong exchange",
+    genTest({ timeout: 20 }, async () => {
+      // Each 200-byte answer comes in a read of its own, which the stream copies out of
+      // its slab (SlabReader reuses that memory for the next read): none may change.
+      const rounds = 2000;
+      const answer = (i: number): Buffer => Buffer.from(`${i}:`.padEnd(200, "abcdefgh"), "latin1");
+      const { port } = await fixtures.current.listen((socket) => {
+        let asked = 0;
+        socket.on("data", (data) => {
+          for (let k = 0; k < data.length; k++) socket.write(answer(asked++));
+        });
+      });
+      const stream = await open(fixtures.current, "own", port);
+      const kept: Buffer[] = [];
+      for (let i = 0; i < rounds; i++) {
+        await stream.write("p");
+        kept.push(await stream.readBytes(200));
+      }
+      for (let i = 0; i < rounds; i++) {
+        expect(kept[i]!.equals(answer(i)), `answer ${i}`).to.equal(true);
+      }
+      // 400 KB of views would have used seven 64 KiB slabs.
+      const reader = (stream as unknown as { _reader: SlabReader })._reader;
+      expect(reader.slabsMade).to.equal(1);
+    }),
+  );
 });
 
 describe("SlabReader", () => {
@@ -494,15 +521,45 @@ describe("SlabReader", () => {
     const seen: Buffer[] = [];
     reader.sink = (chunk) => seen.push(chunk);
     const a = nextRead(reader);
-    land(reader, a, 100);
+    land(reader, a, 5000);
     const b = nextRead(reader);
     expect(b.buffer).to.equal(a.buffer);
-    expect(b.byteOffset).to.equal(a.byteOffset + 100);
-    land(reader, b, 7);
-    expect(seen.map((c) => [c.byteOffset, c.length])).to.deep.equal([
-      [a.byteOffset, 100],
-      [a.byteOffset + 100, 7],
+    expect(b.byteOffset).to.equal(a.byteOffset + 5000);
+    land(reader, b, 4096);
+    expect(seen.map((c) => [c.buffer, c.byteOffset, c.length])).to.deep.equal([
+      [a.buffer, a.byteOffset, 5000],
+      [a.buffer, a.byteOffset + 5000, 4096],
     ]);
+  });
+
+  it("copies a read under 4 KiB out of the slab and gives its memory to the next read", () => {
+    const reader = new SlabReader();
+    const seen: Buffer[] = [];
+    reader.sink = (chunk) => seen.push(chunk);
+    const a = nextRead(reader);
+    a.write("first", "latin1");
+    land(reader, a, 5);
+    const b = nextRead(reader);
+    expect(b.buffer).to.equal(a.buffer);
+    expect(b.byteOffset).to.equal(a.byteOffset);
+    // The kernel overwrites the memory; what was handed out must not change.
+    b.fill(0x7a, 0, 4095);
+    land(reader, b, 4095);
+    expect(seen).to.have.length(2);
+    expect(seen[0]!.toString("latin1")).to.equal("first");
+    expect(seen[0]!.buffer).to.not.equal(a.buffer);
+    expect(seen[1]!.equals(Buffer.alloc(4095, 0x7a))).to.equal(true);
+    expect(seen[1]!.buffer).to.not.equal(a.buffer);
+    expect(reader.slabsMade).to.equal(1);
+  });
+
+  it("keeps one slab for ever under a stream of small reads", () => {
+    const reader = new SlabReader();
+    let total = 0;
+    reader.sink = (chunk) => (total += chunk.length);
+    for (let i = 0; i < 10_000; i++) land(reader, nextRead(reader), 250);
+    expect(total).to.equal(2_500_000);
+    expect(reader.slabsMade).to.equal(1);
   });
 
   it("sends reads after collect into the region, after the prefix, until it is full", () => {
