@@ -519,6 +519,10 @@ describe("SlabReader", () => {
   it("places consecutive reads next to each other and hands each to the sink", () => {
     const reader = new SlabReader();
     const seen: Buffer[] = [];
+    // The first slab holds one read: fill it, and the next slab has room for several.
+    const first = nextRead(reader);
+    expect(first.buffer.byteLength).to.equal(16 * KiB);
+    land(reader, first, first.length);
     reader.sink = (chunk) => seen.push(chunk);
     const a = nextRead(reader);
     land(reader, a, 5000);

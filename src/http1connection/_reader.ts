@@ -152,7 +152,21 @@ export class MessageReader {
         }
         if (this._end !== null) return this._end;
         if (head !== null) bodyDeadline ??= deadline(options.bodyTimeout());
-        const data = await this._read(stream, head === null ? headerDeadline : bodyDeadline!);
+        // The next bytes from the stream; null when it closed; TIMED_OUT past the deadline.
+        // (Awaited here rather than in a helper: an async frame fewer per message in flight.)
+        let data: Buffer | null | typeof TIMED_OUT;
+        try {
+          const read = stream.readBytes(options.chunkSize, { partial: true });
+          const limit = head === null ? headerDeadline : bodyDeadline!;
+          data =
+            limit === null
+              ? await read
+              : await withTimeout(limit, read, { quietExceptions: [StreamClosedError] });
+        } catch (error) {
+          if (error instanceof TimeoutError) data = TIMED_OUT;
+          else if (error instanceof StreamClosedError) data = null;
+          else throw error;
+        }
         if (this._detached) return this._giveBack(stream, typeof data === "symbol" ? null : data);
         if (data === TIMED_OUT) return TIMED_OUT;
         if (data !== null) {
@@ -246,22 +260,6 @@ export class MessageReader {
     const data = extra === null ? rest : rest.length === 0 ? extra : Buffer.concat([rest, extra]);
     if (data.length > 0) stream.unread(data);
     return DETACHED;
-  }
-
-  /** The next bytes from the stream; null when it closed; TIMED_OUT past `deadline`. */
-  private async _read(
-    stream: IOStream,
-    deadline: number | null,
-  ): Promise<Buffer | null | typeof TIMED_OUT> {
-    try {
-      const read = stream.readBytes(this._options!.chunkSize, { partial: true });
-      if (deadline === null) return await read;
-      return await withTimeout(deadline, read, { quietExceptions: [StreamClosedError] });
-    } catch (error) {
-      if (error instanceof TimeoutError) return TIMED_OUT;
-      if (error instanceof StreamClosedError) return null;
-      throw error;
-    }
   }
 }
 

@@ -30,7 +30,8 @@ import type * as net from "node:net";
  * Bytes per slab once reads have grown to `READ_SIZE`: a 64 KiB result straddles two
  * slabs (and is copied) about once in eight. 1 MiB and 2 MiB slabs made `readUntil` over
  * short lines 15-25% slower (more GC time) in bench/iostream.bench.ts; 256 KiB copied twice
- * as often. A slab is twice the read size (see `slabSize`), never less than `MIN_SLAB_SIZE`.
+ * as often. A slab is twice the read size (see `slabSize`), never less than `MIN_SLAB_SIZE`,
+ * except a stream's first, which holds one first read.
  */
 const SLAB_SIZE = 512 * 1024;
 /** The smallest slab: room for four first reads. */
@@ -48,10 +49,10 @@ const READ_SIZE = 256 * 1024;
 /**
  * The size of a stream's first reads. Reads start small and double each time one comes
  * back full, up to `readSize`: a keep-alive connection that carries small responses never
- * grows, so fifty of them hold fifty 64 KiB slabs (and commit only the pages they wrote)
- * instead of fifty 512 KiB ones, which `process.memoryUsage().arrayBuffers` counts in full
- * and which pressed V8 into earlier full GCs. A bulk transfer reaches 256 KiB reads after
- * four full reads (64 KiB).
+ * grows, and as its reads are copied out (see `COPY_BELOW`) it keeps its first slab, of
+ * one read, for ever: fifty of them hold 800 KiB, where 512 KiB slabs would take 25 MiB
+ * (which `process.memoryUsage().arrayBuffers` counts in full, and which pressed V8 into
+ * earlier full GCs). A bulk transfer reaches 256 KiB reads after four full reads (64 KiB).
  */
 const FIRST_READ_SIZE = 16 * 1024;
 /** The cap of the read size is never below Node's own 64 KiB reads. */
@@ -91,7 +92,7 @@ export class SlabReader {
   private _size = FIRST_READ_SIZE;
   /** Reads in a row that filled at most a quarter of `_size`. */
   private _smallReads = 0;
-  private _slab: Buffer = Buffer.allocUnsafeSlow(slabSize(FIRST_READ_SIZE));
+  private _slab: Buffer = Buffer.allocUnsafeSlow(FIRST_READ_SIZE);
   private _used = 0;
   /** True while reads go to a region made by {@link collect}. */
   private _collecting = false;

@@ -49,6 +49,17 @@ export interface FetchContext extends ConnectContext {
 
 type Phase = "queue" | "connect" | "request" | "done";
 
+/** What `_beginHop` prepares for one hop. */
+interface HopPlan {
+  readonly target: ReturnType<typeof parseTarget>;
+  readonly connection: ReturnType<typeof planConnection>;
+  readonly startLine: RequestStartLine;
+  /** The user's own headers had `Transfer-Encoding` (see `_beginHop`). */
+  readonly userChunked: boolean;
+  /** The request may be sent again on a fresh connection (idempotent, no producer). */
+  readonly retryable: boolean;
+}
+
 const DECOMPRESS: HTTP1ReadOptions = Object.freeze({ decompress: true });
 const NO_DECOMPRESS: HTTP1ReadOptions = Object.freeze({ decompress: false });
 const EMPTY = Buffer.alloc(0);
@@ -182,10 +193,16 @@ export class FetchOperation implements HTTPMessageDelegate {
   /**
    * Runs the fetch to its end, hop by hop (the first request, then each redirect
    * followed); never rejects (failures end it with a 599 response).
+   *
+   * Each hop takes a connection (from the pool, or a new one), exchanges the request and
+   * the response on it, and gives it back. One async function does it all, with the
+   * steps in synchronous helpers and the rare waits in async ones: every async frame
+   * would stay in memory for as long as its response takes, for each fetch in flight.
    */
   private async _run(): Promise<void> {
     try {
       const request = this.request;
+      const ctx = this._ctx;
       let hop: Hop | null = {
         url: request.url,
         method: request.method,
@@ -198,19 +215,48 @@ export class FetchOperation implements HTTPMessageDelegate {
       };
       const originalOrigin = parseTarget(request.url).origin;
       while (hop !== null) {
-        const redirected = this._hop !== null;
-        this._hop = hop;
-        const loop = this._ctx.ioLoop;
-        this._hopStart = loop.time();
-        this._hopWallStart = Date.now() / 1000;
-        if (redirected) {
-          this._times.redirect = this._hopStart - this._fetchTime;
-          // The connection timings are the last hop's.
-          delete this._times.namelookup;
-          delete this._times.appconnect;
+        const plan = this._beginHop(hop);
+        let retried = false;
+        let reusable: boolean;
+        let pc: PooledConnection | null;
+        for (;;) {
+          pc = retried ? null : ctx.pool.acquire(plan.connection.key);
+          if (pc !== null && !plan.retryable && ctx.ioLoop.time() - pc.releasedAt < FIN_WINDOW) {
+            pc = await this._waitForFin(pc, plan);
+            if (this._ended()) return;
+          }
+          const reused = pc !== null;
+          if (pc === null) {
+            pc = await this._connect(plan);
+            if (pc === null) return;
+          } else {
+            this._times.connect = ctx.ioLoop.time() - this._fetchTime;
+            if (plan.target.scheme === "https") this._times.appconnect = this._times.connect;
+          }
+          this.phase = "request";
+          this._conn = pc;
+          try {
+            reusable = await this._exchange(pc.conn, hop, plan.startLine);
+            break;
+          } catch (error) {
+            this._endExchange(hop, plan);
+            ctx.pool.discard(pc);
+            if (this._ended()) return;
+            if (reused && !retried && plan.retryable && error instanceof StreamClosedError) {
+              // The server closed a kept-alive connection before answering (RFC 9112
+              // §9.3.1): an idempotent request may be sent again, once, on a new connection.
+              retried = true;
+              continue;
+            }
+            throw error;
+          }
         }
-        const done = await this._runHop(hop);
-        if (!done || this.phase === "done") return;
+        this._endExchange(hop, plan);
+        if (this._ended()) {
+          ctx.pool.discard(pc);
+          return;
+        }
+        ctx.pool.release(pc, reusable, this._headers);
         const location = this._redirectTo;
         if (location === null) {
           this._deliver(hop);
@@ -232,113 +278,109 @@ export class FetchOperation implements HTTPMessageDelegate {
     }
   }
 
-  /** Sends `hop` and reads its response; false when the fetch already ended meanwhile. */
-  private async _runHop(hop: Hop): Promise<boolean> {
+  /**
+   * Starts `hop`: notes its times, checks it, and prepares its request (headers, target
+   * and connection plan).
+   */
+  private _beginHop(hop: Hop): HopPlan {
     const ctx = this._ctx;
     const request = this.request;
+    const redirected = this._hop !== null;
+    this._hop = hop;
+    this._hopStart = ctx.ioLoop.time();
+    this._hopWallStart = Date.now() / 1000;
+    if (redirected) {
+      this._times.redirect = this._hopStart - this._fetchTime;
+      // The connection timings are the last hop's.
+      delete this._times.namelookup;
+      delete this._times.appconnect;
+    }
     const target = parseTarget(hop.url);
     checkMethodAndBody(hop, request);
-    const plan = planConnection(target, request);
+    const connection = planConnection(target, request);
     addClientHeaders(hop, target, request, {
       keepAlive: ctx.keepAlive,
       decompress: this._decompress,
     });
+    const viaProxy = connection.proxy !== null;
     const path =
-      plan.proxy !== null && target.scheme === "http"
+      viaProxy && target.scheme === "http"
         ? `http://${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}${target.path}`
         : target.path;
-    if (plan.proxy !== null && target.scheme === "http" && plan.proxyAuthorization !== undefined) {
-      hop.headers.set("Proxy-Authorization", plan.proxyAuthorization);
-    } else if (plan.proxy !== null && target.scheme === "https") {
+    if (viaProxy && target.scheme === "http" && connection.proxyAuthorization !== undefined) {
+      hop.headers.set("Proxy-Authorization", connection.proxyAuthorization);
+    } else if (viaProxy && target.scheme === "https") {
       // RFC 9110 §11.7.2: Proxy-Authorization is for the next inbound proxy; inside a
       // tunnel that is the origin server, which must never see proxy credentials. (Give
       // them as proxyUsername/proxyPassword: they then go with the CONNECT.)
       hop.headers.delete("Proxy-Authorization");
     }
-    const startLine = new RequestStartLine(hop.method, path, HTTP11);
-    // writeHeaders adds `Transfer-Encoding: chunked` to the headers it is given; a retry
-    // or a redirect that copies them must not inherit it.
-    const userChunked = hop.headers.has("Transfer-Encoding");
-    const retryable = isRetryable(hop);
-    let retried = false;
-    for (;;) {
-      let pc = retried ? null : ctx.pool.acquire(plan.key);
-      if (pc !== null && !retryable && ctx.ioLoop.time() - pc.releasedAt < FIN_WINDOW) {
-        // A request that cannot be retried, on a connection that has just finished a
-        // response, waits for Node to poll once more: a server's FIN that came with (or
-        // right after) that response is then seen here, not as the failure of a request
-        // the server may or may not have read.
-        await nextIoTurn();
-        if (this._ended()) {
-          ctx.pool.release(pc, true, null);
-          return false;
-        }
-        if (!pc.usable) {
-          ctx.pool.discard(pc);
-          pc = ctx.pool.acquire(plan.key);
-          if (pc !== null) await nextIoTurn();
-          if (pc !== null && !pc.usable) {
-            ctx.pool.discard(pc);
-            pc = null;
-          }
-        }
-      }
-      const reused = pc !== null;
-      const loop = ctx.ioLoop;
-      if (pc === null) {
-        this.phase = "connect";
-        const start = loop.time();
-        const ct = positive(request.connectTimeout);
-        let deadline = ct > 0 ? start + ct : null;
-        if (this._deadline !== null && (deadline === null || this._deadline < deadline)) {
-          deadline = this._deadline;
-        }
-        const times: ConnectTimes = {};
-        pc = await openConnection(ctx, target, plan, deadline, times);
-        if (this._ended()) {
-          ctx.pool.discard(pc);
-          return false;
-        }
-        if (times.namelookup !== undefined) {
-          this._times.namelookup = times.namelookup - this._fetchTime;
-        }
-        if (times.connect !== undefined) this._times.connect = times.connect - this._fetchTime;
-        if (times.appconnect !== undefined) {
-          this._times.appconnect = times.appconnect - this._fetchTime;
-        }
-      } else {
-        this._times.connect = loop.time() - this._fetchTime;
-        if (target.scheme === "https") this._times.appconnect = this._times.connect;
-      }
-      this.phase = "request";
-      this._conn = pc;
-      let reusable: boolean;
-      try {
-        reusable = await this._exchange(pc.conn, hop, startLine);
-      } catch (error) {
-        this._settleWrite();
-        if (!userChunked) hop.headers.delete("Transfer-Encoding");
-        this._conn = null;
-        ctx.pool.discard(pc);
-        if (this._ended()) return false;
-        if (reused && !retried && retryable && error instanceof StreamClosedError) {
-          // The server closed a kept-alive connection before answering (RFC 9112 §9.3.1):
-          // an idempotent request may be sent again, once, on a new connection.
-          retried = true;
-          continue;
-        }
-        throw error;
-      }
-      this._conn = null;
-      this._settleWrite();
-      if (!userChunked) hop.headers.delete("Transfer-Encoding");
-      if (this._ended()) {
-        ctx.pool.discard(pc);
-        return false;
-      }
-      ctx.pool.release(pc, reusable, this._headers);
-      return true;
+    return {
+      target,
+      connection,
+      startLine: new RequestStartLine(hop.method, path, HTTP11),
+      // writeHeaders adds `Transfer-Encoding: chunked` to the headers it is given; a
+      // retry or a redirect that copies them must not inherit it.
+      userChunked: hop.headers.has("Transfer-Encoding"),
+      retryable: isRetryable(hop),
+    };
+  }
+
+  /**
+   * For a request that cannot be retried, on a connection that has just finished a
+   * response: waits for Node to poll once more, so that a server's FIN that came with (or
+   * right after) that response is seen here, not as the failure of a request the server
+   * may or may not have read. Returns the connection to use (null: open a new one; or
+   * the fetch ended meanwhile, and the connection went back to the pool).
+   */
+  private async _waitForFin(pc: PooledConnection, plan: HopPlan): Promise<PooledConnection | null> {
+    const pool = this._ctx.pool;
+    await nextIoTurn();
+    if (this._ended()) {
+      pool.release(pc, true, null);
+      return null;
     }
+    if (pc.usable) return pc;
+    pool.discard(pc);
+    const next = pool.acquire(plan.connection.key);
+    if (next === null) return null;
+    await nextIoTurn();
+    if (this._ended()) {
+      pool.release(next, true, null);
+      return null;
+    }
+    if (next.usable) return next;
+    pool.discard(next);
+    return null;
+  }
+
+  /** Opens a new connection for `plan`; null if the fetch ended meanwhile. */
+  private async _connect(plan: HopPlan): Promise<PooledConnection | null> {
+    const ctx = this._ctx;
+    this.phase = "connect";
+    const start = ctx.ioLoop.time();
+    const ct = positive(this.request.connectTimeout);
+    let deadline = ct > 0 ? start + ct : null;
+    if (this._deadline !== null && (deadline === null || this._deadline < deadline)) {
+      deadline = this._deadline;
+    }
+    const times: ConnectTimes = {};
+    const pc = await openConnection(ctx, plan.target, plan.connection, deadline, times);
+    if (this._ended()) {
+      ctx.pool.discard(pc);
+      return null;
+    }
+    if (times.namelookup !== undefined) this._times.namelookup = times.namelookup - this._fetchTime;
+    if (times.connect !== undefined) this._times.connect = times.connect - this._fetchTime;
+    if (times.appconnect !== undefined) this._times.appconnect = times.appconnect - this._fetchTime;
+    return pc;
+  }
+
+  /** After an exchange, whatever its outcome: the request's state back as it was. */
+  private _endExchange(hop: Hop, plan: HopPlan): void {
+    this._conn = null;
+    this._settleWrite();
+    if (!plan.userChunked) hop.headers.delete("Transfer-Encoding");
   }
 
   /**
