@@ -65,17 +65,23 @@ export function encodeResponseHead(startLine: ResponseStartLine, headers: HTTPHe
 /** `startLine` followed by the checked field lines and the empty line, as Latin-1 bytes. */
 function encodeFields(startLine: string, headers: HTTPHeaders, what: string): Buffer {
   let text = startLine;
-  for (const [name, value] of headers) {
-    if (!TOKEN.test(name)) {
-      throw new HTTPOutputError(`Cannot write the ${what}: invalid header name ${quote(name)}`);
-    }
+  const line = (name: string, value: string): void => {
     if (BAD_VALUE.test(value)) {
       throw new HTTPOutputError(
         `Cannot write the ${what}: illegal characters in header ${name}: ${quote(value)}`,
       );
     }
     text += `${name}: ${value}\r\n`;
-  }
+  };
+  // Through the stored values rather than the [name, value] pairs of `getAll`: no pair
+  // and no iterator result per field of every request.
+  headers.forEachStored((value, name) => {
+    if (!TOKEN.test(name)) {
+      throw new HTTPOutputError(`Cannot write the ${what}: invalid header name ${quote(name)}`);
+    }
+    if (typeof value === "string") line(name, value);
+    else for (let i = 0; i < value.length; i++) line(name, value[i]!);
+  });
   return Buffer.from(text + "\r\n", "latin1");
 }
 

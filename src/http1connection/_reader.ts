@@ -33,6 +33,12 @@ export const TIMED_OUT: unique symbol = Symbol("timed out");
 /** The connection was detached; the bytes read past the head are back in the stream. */
 export const DETACHED: unique symbol = Symbol("detached");
 
+/** The parser calls `MessageReader._parse` makes. */
+const RESUME = 0;
+const FEED = 1;
+const EOF = 2;
+type ParserCall = typeof RESUME | typeof FEED | typeof EOF;
+
 /** How a read ended, when it did not throw. */
 export type ReadOutcome = HTTP1MessageEnd | typeof TIMED_OUT | typeof DETACHED;
 
@@ -121,9 +127,8 @@ export class MessageReader {
     options: ReadOptions,
   ): Promise<ReadOutcome> {
     this._start(delegate, options);
-    const parser = this.parser;
     try {
-      this._parse(() => parser.resume());
+      this._parse(RESUME, null);
       const headerDeadline = deadline(options.headerTimeout);
       let bodyDeadline: number | null | undefined;
       for (;;) {
@@ -136,14 +141,14 @@ export class MessageReader {
           if (isThenable(result)) await this._wait(stream, result as PromiseLike<void>);
           if (this._detached) continue;
           options.afterHeaders?.(head);
-          if (this._queue === null) this._parse(() => parser.resume());
+          if (this._queue === null) this._parse(RESUME, null);
           continue;
         }
         const pending = this._pending;
         if (pending !== null) {
           this._pending = null;
           await this._wait(stream, pending);
-          if (this._queue === null) this._parse(() => parser.resume());
+          if (this._queue === null) this._parse(RESUME, null);
           continue;
         }
         if (this._queue !== null && this._queue.length > 0) {
@@ -170,10 +175,10 @@ export class MessageReader {
         if (this._detached) return this._giveBack(stream, typeof data === "symbol" ? null : data);
         if (data === TIMED_OUT) return TIMED_OUT;
         if (data !== null) {
-          this._parse(() => parser.feed(data));
+          this._parse(FEED, data);
           continue;
         }
-        this._parse(() => parser.feedEof());
+        this._parse(EOF, null);
         if (this._end === null && this._head === null) {
           throw new StreamClosedError(stream.error ?? undefined);
         }
@@ -205,11 +210,18 @@ export class MessageReader {
     }
   }
 
-  /** Runs a parser call, noting that the parser (and through it the delegate) is busy. */
-  private _parse(call: () => void): void {
+  /**
+   * Runs a parser call (`data` is for FEED), noting that the parser (and through it the
+   * delegate) is busy. The call is named by a constant rather than passed as a closure: a
+   * closure per call would be allocated for every read of every message.
+   */
+  private _parse(call: ParserCall, data: Buffer | null): void {
+    const parser = this.parser;
     this._inParser = true;
     try {
-      call();
+      if (call === RESUME) parser.resume();
+      else if (call === FEED) parser.feed(data!);
+      else parser.feedEof();
     } finally {
       this._inParser = false;
     }
@@ -251,7 +263,7 @@ export class MessageReader {
       parser.feed(data);
     }
     parser.feedEof();
-    this._parse(() => parser.resume());
+    this._parse(RESUME, null);
   }
 
   /** Puts the parser's unread bytes, then `extra`, back into `stream`. */

@@ -26,7 +26,7 @@
  *   malformed request is written only if no response was begun; `Expect: 100-continue`
  *   is answered only in HTTP/1.1 requests with a body (RFC 9110 §10.1.1).
  */
-import { Future } from "../concurrent";
+import { Future, isThenable } from "../concurrent";
 import {
   HTTPInputError,
   HTTPOutputError,
@@ -459,7 +459,10 @@ export class HTTP1Connection implements HTTPConnection {
         stream.close();
       } else {
         finished = true;
-        await delegate.finish();
+        // Awaited only when it is a promise (a decoding delegate's): `await undefined`
+        // would cost a promise and a microtask per response.
+        const finishing = delegate.finish();
+        if (isThenable(finishing)) await finishing;
         reusable =
           outcome.keepAlive &&
           !this.params.noKeepAlive &&

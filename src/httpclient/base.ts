@@ -233,10 +233,14 @@ export class AsyncHTTPClient {
    */
   fetch(request: string | HTTPRequest, options: FetchOptions = {}): Future<HTTPResponse> {
     if (this._closed) throw new RuntimeError("fetch() called on closed AsyncHTTPClient");
-    const { raiseError = true, ...requestOptions } = options;
+    const raiseError = options.raiseError ?? true;
+    // The client may add headers (Host, Accept-Encoding, ...): never touch the caller's.
+    // A request made here from a URL has headers of its own, unless the options gave an
+    // `HTTPHeaders`, which the request keeps as it is.
+    let callersHeaders = true;
     if (request instanceof HTTPRequest) {
-      const given = Object.keys(requestOptions).filter(
-        (key) => (requestOptions as Record<string, unknown>)[key] !== undefined,
+      const given = Object.keys(options).filter(
+        (key) => key !== "raiseError" && (options as Record<string, unknown>)[key] !== undefined,
       );
       if (given.length > 0) {
         throw new TypeError(
@@ -244,10 +248,10 @@ export class AsyncHTTPClient {
         );
       }
     } else {
-      request = new HTTPRequest(request, requestOptions);
+      callersHeaders = options.headers instanceof HTTPHeaders;
+      request = new HTTPRequest(request, options);
     }
-    // The client may add headers (Host, Accept-Encoding, ...): never touch the caller's.
-    request.headers = new HTTPHeaders(request.headers);
+    if (callersHeaders) request.headers = new HTTPHeaders(request.headers);
     const future = new Future<HTTPResponse>();
     this.fetchImpl(new RequestProxy(request, this.defaults), (response) => {
       if (response.error && (raiseError || !response.errorIsResponseCode)) {

@@ -181,8 +181,9 @@ export class HTTPRequest {
   /** Wall-clock seconds (`Date.now() / 1000`) when the request was made. */
   readonly startTime: number;
 
-  private _headers: HTTPHeaders = new HTTPHeaders();
-  private _body: Buffer | undefined = undefined;
+  // Both set in the constructor, through the setters.
+  private _headers!: HTTPHeaders;
+  private _body: Buffer | undefined;
 
   constructor(url: string, options?: HTTPRequestOptions);
   constructor(options: HTTPRequestOptions & { url: string });

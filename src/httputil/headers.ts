@@ -297,6 +297,17 @@ export class HTTPHeaders implements Iterable<[string, string]> {
     }
   }
 
+  /**
+   * Calls `fn` with each name's stored value (a string, or the array of its values, which
+   * `fn` must not change), in the order of {@link HTTPHeaders.getAll}, without making
+   * pairs: for writers that visit every field of every message.
+   *
+   * @internal
+   */
+  forEachStored(fn: (value: string | readonly string[], name: string) => void): void {
+    this._values.forEach(fn);
+  }
+
   /** The same pairs as {@link HTTPHeaders.getAll}, so `for (const [k, v] of headers)` works. */
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.getAll();
