@@ -34,10 +34,13 @@ import { currentScheduler } from "./_scheduler";
 import { CancelledError, InvalidStateError } from "./errors";
 
 const PENDING = 0;
+/** Done with a result. */
 const FINISHED = 1;
 const CANCELLED = 2;
-type State = typeof PENDING | typeof FINISHED | typeof CANCELLED;
-const STATE_NAMES = ["PENDING", "FINISHED", "CANCELLED"] as const;
+/** Done with an exception (asyncio calls it FINISHED too). */
+const FAILED = 3;
+type State = typeof PENDING | typeof FINISHED | typeof CANCELLED | typeof FAILED;
+const STATE_NAMES = ["PENDING", "FINISHED", "CANCELLED", "FINISHED"] as const;
 
 /** A function called with the future once it is done. */
 export type DoneCallback<T> = (future: Future<T>) => unknown;
@@ -82,13 +85,17 @@ function captureResolvers(resolve: (value: any) => void, reject: (error: unknown
  */
 export class Future<T = unknown> extends Promise<T> {
   private _state: State = PENDING;
-  private _result: T | undefined = undefined;
-  private _failed = false;
-  private _error: unknown = undefined;
+  /** The result (FINISHED) or the exception (FAILED, CANCELLED). */
+  private _value: unknown = undefined;
   // Typed loosely so that Future<T> stays covariant in T (a Future<number> is a Future<unknown>).
   private _callbacks: DoneCallback<any>[] | null = null;
-  private readonly _resolveNative: (value: any) => void;
-  private readonly _rejectNative: (error: unknown) => void;
+  /**
+   * The native promise's resolving functions, dropped once used: a done future that is
+   * kept (say, a write's, until its connection looks at it) then no longer holds them
+   * and their context.
+   */
+  private _resolveNative: (value: any) => void;
+  private _rejectNative: (error: unknown) => void;
   /** True once someone has looked at the outcome; silences the GC report. */
   private _retrieved = false;
   private _unretrieved: Unretrieved | null = null;
@@ -169,8 +176,8 @@ export class Future<T = unknown> extends Promise<T> {
   result(): T {
     if (this._state === PENDING) throw new InvalidStateError("Result is not ready.");
     this._markRetrieved();
-    if (this._failed) throw this._error;
-    return this._result as T;
+    if (this._state !== FINISHED) throw this._value;
+    return this._value as T;
   }
 
   /**
@@ -182,8 +189,8 @@ export class Future<T = unknown> extends Promise<T> {
   exception(): unknown {
     if (this._state === PENDING) throw new InvalidStateError("Exception is not set.");
     this._markRetrieved();
-    if (this._state === CANCELLED) throw this._error;
-    return this._failed ? this._error : undefined;
+    if (this._state === CANCELLED) throw this._value;
+    return this._state === FAILED ? this._value : undefined;
   }
 
   /**
@@ -193,9 +200,11 @@ export class Future<T = unknown> extends Promise<T> {
    */
   setResult(value: T): void {
     this._checkPending("setResult");
-    this._result = value;
+    this._value = value;
     this._state = FINISHED;
-    this._resolveNative(value);
+    const resolve = this._resolveNative;
+    this._resolveNative = this._rejectNative = ignore;
+    resolve(value);
     this._scheduleCallbacks();
   }
 
@@ -206,9 +215,8 @@ export class Future<T = unknown> extends Promise<T> {
    */
   setException(error: unknown): void {
     this._checkPending("setException");
-    this._failed = true;
-    this._error = error;
-    this._state = FINISHED;
+    this._value = error;
+    this._state = FAILED;
     this._rejectQuietly(error);
     if (!this._retrieved) {
       this._unretrieved = { error };
@@ -226,11 +234,11 @@ export class Future<T = unknown> extends Promise<T> {
   cancel(message?: string): boolean {
     if (this._state !== PENDING) return false;
     this._state = CANCELLED;
-    this._failed = true;
-    this._error = new CancelledError(message);
+    const error = new CancelledError(message);
+    this._value = error;
     // A cancelled future is not an unexpected failure: nothing to report on collection.
     this._retrieved = true;
-    this._rejectQuietly(this._error);
+    this._rejectQuietly(error);
     this._scheduleCallbacks();
     return true;
   }
@@ -271,10 +279,9 @@ export class Future<T = unknown> extends Promise<T> {
   /** `<Future pending>`, `<Future finished result=42>`, `<Future finished exception=…>`. */
   override toString(): string {
     const state = STATE_NAMES[this._state].toLowerCase();
-    if (this._state !== FINISHED) return `<Future ${state}>`;
-    return this._failed
-      ? `<Future ${state} exception=${String(this._error)}>`
-      : `<Future ${state} result=${describe(this._result)}>`;
+    if (this._state === FAILED) return `<Future ${state} exception=${String(this._value)}>`;
+    if (this._state === FINISHED) return `<Future ${state} result=${describe(this._value)}>`;
+    return `<Future ${state}>`;
   }
 
   private _checkPending(action: string): void {
@@ -301,7 +308,9 @@ export class Future<T = unknown> extends Promise<T> {
    * retrieval; that one read is not a reader.
    */
   private _rejectQuietly(error: unknown): void {
-    this._rejectNative(error);
+    const reject = this._rejectNative;
+    this._resolveNative = this._rejectNative = ignore;
+    reject(error);
     const retrieved = this._retrieved;
     nativeThen.call(this, undefined, ignore);
     this._retrieved = retrieved;
