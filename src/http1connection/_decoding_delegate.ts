@@ -52,25 +52,29 @@ export class DecodingDelegate implements InternalDelegate {
     return this._decoder.write(chunk).then((pieces) => this._deliver(pieces));
   }
 
-  async finish(): Promise<void> {
-    if (this._decoder !== null) {
-      let last: Buffer[];
-      try {
-        last = await this._decoder.end();
-      } catch (error) {
-        // The connection calls no onConnectionClose once finish() has begun, but the
-        // wrapped delegate never got its finish(): tell it the message was lost.
-        this._inner.onConnectionClose();
-        throw error;
-      }
-      await this._deliver(last);
-    }
-    this._inner.finish();
+  finish(): void | Promise<void> {
+    // Synchronous for a body that was not encoded: no promise per response.
+    if (this._decoder === null) return void this._inner.finish();
+    return this._finishDecoding(this._decoder);
   }
 
   onConnectionClose(): void {
     this._decoder?.destroy();
     this._inner.onConnectionClose();
+  }
+
+  private async _finishDecoding(decoder: ContentDecoder): Promise<void> {
+    let last: Buffer[];
+    try {
+      last = await decoder.end();
+    } catch (error) {
+      // The connection calls no onConnectionClose once finish() has begun, but the
+      // wrapped delegate never got its finish(): tell it the message was lost.
+      this._inner.onConnectionClose();
+      throw error;
+    }
+    await this._deliver(last);
+    this._inner.finish();
   }
 
   private async _deliver(pieces: Buffer[]): Promise<void> {

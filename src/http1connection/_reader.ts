@@ -24,6 +24,7 @@ import {
 } from "../httputil";
 import { IOLoop } from "../ioloop";
 import { StreamClosedError, type IOStream } from "../iostream";
+import { appLog } from "../log";
 import { TimeoutError } from "../util";
 import { watchClose } from "./_close_watch";
 import type { InternalDelegate } from "./_decoding_delegate";
@@ -41,6 +42,18 @@ type ParserCall = typeof RESUME | typeof FEED | typeof EOF;
 
 /** How a read ended, when it did not throw. */
 export type ReadOutcome = HTTP1MessageEnd | typeof TIMED_OUT | typeof DETACHED;
+
+/**
+ * Hears how a `MessageReader.read` ended: one of the two calls, once. Neither may throw
+ * (the reader logs what they throw: it has no caller to give it to).
+ */
+export interface ReadListener {
+  /** The message was read (the delegate has taken every piece), or TIMED_OUT, or DETACHED. */
+  readEnded(outcome: ReadOutcome): void;
+  /** `HTTPInputError` from the parser, `StreamClosedError` when the stream closed before a
+   * message began, or an error thrown by the delegate. */
+  readFailed(error: unknown): void;
+}
 
 /** What one read needs besides the stream and the delegate. */
 export interface ReadOptions {
@@ -115,24 +128,31 @@ export class MessageReader {
   }
 
   /**
-   * Reads one message into `delegate`. Resolves with its end once the delegate has taken
-   * every piece (its `finish` is the caller's to call), or with TIMED_OUT or DETACHED.
+   * Reads one message into `delegate` and tells `listener` how it ended: its end once the
+   * delegate has taken every piece (its `finish` is the caller's to call), TIMED_OUT or
+   * DETACHED, or the error. The returned promise settles after that and never rejects.
    *
-   * @throws (rejects) `HTTPInputError` from the parser; `StreamClosedError` when the
-   *   stream closed before a message began; an error thrown by the delegate.
+   * A listener rather than a promise of the outcome: the caller needs no async frame of
+   * its own waiting on this one, which would stay in memory for as long as the message
+   * takes, for every message in flight.
    */
   async read(
     stream: IOStream,
     delegate: InternalDelegate,
     options: ReadOptions,
-  ): Promise<ReadOutcome> {
+    listener: ReadListener,
+  ): Promise<void> {
     this._start(delegate, options);
+    let outcome: ReadOutcome;
     try {
       this._parse(RESUME, null);
       const headerDeadline = deadline(options.headerTimeout);
       let bodyDeadline: number | null | undefined;
       for (;;) {
-        if (this._detached) return this._giveBack(stream, null);
+        if (this._detached) {
+          outcome = this._giveBack(stream, null);
+          break;
+        }
         const head = this._head;
         if (head !== null && !this._headDelivered) {
           this._headDelivered = true;
@@ -155,7 +175,10 @@ export class MessageReader {
           this._deliver(this._queue.shift()!);
           continue;
         }
-        if (this._end !== null) return this._end;
+        if (this._end !== null) {
+          outcome = this._end;
+          break;
+        }
         if (head !== null) bodyDeadline ??= deadline(options.bodyTimeout());
         // The next bytes from the stream; null when it closed; TIMED_OUT past the deadline.
         // (Awaited here rather than in a helper: an async frame fewer per message in flight.)
@@ -172,8 +195,14 @@ export class MessageReader {
           else if (error instanceof StreamClosedError) data = null;
           else throw error;
         }
-        if (this._detached) return this._giveBack(stream, typeof data === "symbol" ? null : data);
-        if (data === TIMED_OUT) return TIMED_OUT;
+        if (this._detached) {
+          outcome = this._giveBack(stream, typeof data === "symbol" ? null : data);
+          break;
+        }
+        if (data === TIMED_OUT) {
+          outcome = TIMED_OUT;
+          break;
+        }
         if (data !== null) {
           this._parse(FEED, data);
           continue;
@@ -183,12 +212,28 @@ export class MessageReader {
           throw new StreamClosedError(stream.error ?? undefined);
         }
       }
-    } finally {
-      this._delegate = null;
-      this._options = null;
-      this._pending = null;
-      this._queue = null;
+    } catch (error) {
+      this._clear();
+      try {
+        listener.readFailed(error);
+      } catch (thrown) {
+        listenerThrew(thrown);
+      }
+      return;
     }
+    this._clear();
+    try {
+      listener.readEnded(outcome);
+    } catch (thrown) {
+      listenerThrew(thrown);
+    }
+  }
+
+  private _clear(): void {
+    this._delegate = null;
+    this._options = null;
+    this._pending = null;
+    this._queue = null;
   }
 
   private _start(delegate: InternalDelegate, options: ReadOptions): void {
@@ -273,6 +318,11 @@ export class MessageReader {
     if (data.length > 0) stream.unread(data);
     return DETACHED;
   }
+}
+
+/** A `ReadListener` threw: a bug, logged since no caller can take it. */
+function listenerThrew(error: unknown): void {
+  appLog.error("Uncaught exception in an HTTP read listener", error);
 }
 
 function deadline(delay: number | null): number | null {

@@ -30,6 +30,7 @@ import { Future, isThenable } from "../concurrent";
 import {
   HTTPInputError,
   HTTPOutputError,
+  type HTTP1MessageEnd,
   type HTTPConnection,
   type HTTPHeaders,
   type HTTPMessageDelegate,
@@ -44,7 +45,14 @@ import { watchClose } from "./_close_watch";
 import { DecodingDelegate, type InternalDelegate } from "./_decoding_delegate";
 import { BAD_REQUEST_RESPONSE, CONTINUE_RESPONSE, LAST_CHUNK, encodeRequestHead } from "./_encode";
 import { OutgoingBody, writePieces } from "./_outgoing_body";
-import { DETACHED, MessageReader, TIMED_OUT, type ReadOptions } from "./_reader";
+import {
+  DETACHED,
+  MessageReader,
+  TIMED_OUT,
+  type ReadListener,
+  type ReadOptions,
+  type ReadOutcome,
+} from "./_reader";
 import { ResponseWriter } from "./_response_writer";
 import { HTTP1ConnectionParameters } from "./parameters";
 
@@ -98,6 +106,10 @@ export class HTTP1Connection implements HTTPConnection {
   private _bodyTimeout: number | null;
   private _reading = false;
   private _plainReadOptions: ReadOptions | null = null;
+  /** Client side: where the MessageReader reports the end of a response. */
+  private readonly _clientListener: ReadListener | null;
+  /** Client side: the response being read, and the Future `readResponse` returned. */
+  private _clientRead: { delegate: InternalDelegate; result: Future<boolean> } | null = null;
 
   // Client side: the request being written.
   private _request: RequestStartLine | null = null;
@@ -128,6 +140,12 @@ export class HTTP1Connection implements HTTPConnection {
       params.maxBodySize ?? stream.maxBufferSize,
     );
     this._response = isClient ? null : new ResponseWriter();
+    this._clientListener = isClient
+      ? {
+          readEnded: (outcome) => this._responseEnded(outcome),
+          readFailed: (error) => this._responseFailed(error, false),
+        }
+      : null;
   }
 
   /** The stream, or null after `detach`. */
@@ -273,7 +291,8 @@ export class HTTP1Connection implements HTTPConnection {
    *   `StreamClosedError` when the stream closed before a response began; in both cases
    *   the stream is closed and, unless it finished, the delegate's `onConnectionClose`
    *   is called first. Also rejects with an error thrown by the delegate.
-   * @throws {RuntimeError} on a server connection, or while a response is being read.
+   * @throws {RuntimeError} on a server connection, a detached one, or while a response is
+   *   being read.
    * @example
    * const reusable = await conn.readResponse(delegate);
    */
@@ -282,10 +301,21 @@ export class HTTP1Connection implements HTTPConnection {
     options: HTTP1ReadOptions = NO_READ_OPTIONS,
   ): Future<boolean> {
     if (!this.isClient) throw new RuntimeError("readResponse() on a server connection");
+    const stream = this._requireStream();
     this._startReading();
     const wrapped = this._wrap(delegate, options.decompress ?? this.params.decompress);
     const result = new Future<boolean>();
-    void this._readResponse(wrapped, options.onInformational, result);
+    this._clientRead = { delegate: wrapped, result };
+    this._reader.parser.readResponse({
+      requestMethod: this._request?.method ?? "GET",
+      upgradeRequested: this._upgradeRequested,
+    });
+    void this._reader.read(
+      stream,
+      wrapped,
+      this._responseReadOptions(options.onInformational),
+      this._clientListener!,
+    );
     return result;
   }
 
@@ -427,67 +457,76 @@ export class HTTP1Connection implements HTTPConnection {
     };
   }
 
-  /**
-   * The body of `readResponse`, which settles `result` itself (rather than being wrapped
-   * with `Future.fromPromise`: a promise reaction and two closures fewer per response in
-   * flight). It never rejects.
-   */
-  private async _readResponse(
-    delegate: InternalDelegate,
-    onInformational: HTTP1ReadOptions["onInformational"],
-    result: Future<boolean>,
-  ): Promise<void> {
-    let finished = false;
-    let reusable = false;
-    let failed = false;
-    let failure: unknown;
-    const stream = this._stream;
-    try {
-      if (stream === null) throw new RuntimeError("The connection was detached");
-      this._reader.parser.readResponse({
-        requestMethod: this._request?.method ?? "GET",
-        upgradeRequested: this._upgradeRequested,
-      });
-      const outcome = await this._reader.read(
-        stream,
-        delegate,
-        this._responseReadOptions(onInformational),
-      );
-      if (outcome === DETACHED) {
-        finished = true;
-      } else if (outcome === TIMED_OUT) {
-        stream.close();
-      } else {
-        finished = true;
-        // Awaited only when it is a promise (a decoding delegate's): `await undefined`
-        // would cost a promise and a microtask per response.
-        const finishing = delegate.finish();
-        if (isThenable(finishing)) await finishing;
-        reusable =
-          outcome.keepAlive &&
-          !this.params.noKeepAlive &&
-          !this._requestCloses &&
-          this._body.finished &&
-          !stream.closed();
-        if (!reusable) stream.close();
-        else this._resetRequest();
-      }
-    } catch (error) {
-      stream?.close(error);
-      failed = true;
-      failure = error;
+  // --- the end of a response (client side) --------------------------------------------
+  //
+  // `readResponse` hands the read to the MessageReader with `_clientListener`, whose two
+  // calls come here; no async frame waits for the response (see `ReadListener`). As in
+  // Tornado, the delegate hears `onConnectionClose` unless it got `finish` or detached.
+
+  /** The reader has finished with the response: finish it (awaiting the delegate's). */
+  private _responseEnded(outcome: ReadOutcome): void {
+    const read = this._clientRead!;
+    if (outcome === DETACHED) return this._endResponse(false, false, undefined, true);
+    if (outcome === TIMED_OUT) {
+      this._stream?.close();
+      return this._endResponse(false, false, undefined, false);
     }
+    let finishing: void | PromiseLike<void>;
     try {
-      if (!finished) delegate.onConnectionClose();
+      finishing = read.delegate.finish();
     } catch (error) {
-      if (!failed) {
-        failed = true;
-        failure = error;
+      return this._responseFailed(error, true);
+    }
+    if (!isThenable(finishing)) return this._responseComplete(outcome);
+    finishing.then(
+      () => this._responseComplete(outcome),
+      (error: unknown) => this._responseFailed(error, true),
+    );
+  }
+
+  /** The delegate has finished: may the connection carry another request? */
+  private _responseComplete(end: HTTP1MessageEnd): void {
+    const stream = this._stream;
+    const reusable =
+      end.keepAlive &&
+      !this.params.noKeepAlive &&
+      !this._requestCloses &&
+      this._body.finished &&
+      stream !== null &&
+      !stream.closed();
+    if (!reusable) stream?.close();
+    else this._resetRequest();
+    this._endResponse(reusable, false, undefined, true);
+  }
+
+  /** The read or the delegate's `finish` failed: the stream closes. */
+  private _responseFailed(error: unknown, finished: boolean): void {
+    this._stream?.close(error);
+    this._endResponse(false, true, error, finished);
+  }
+
+  /** Settles the Future `readResponse` returned. */
+  private _endResponse(
+    reusable: boolean,
+    failed: boolean,
+    error: unknown,
+    finished: boolean,
+  ): void {
+    const read = this._clientRead!;
+    this._clientRead = null;
+    if (!finished) {
+      try {
+        read.delegate.onConnectionClose();
+      } catch (thrown) {
+        if (!failed) {
+          failed = true;
+          error = thrown;
+        }
       }
     }
     this._reading = false;
-    if (failed) result.setException(failure);
-    else result.setResult(reusable);
+    if (failed) read.result.setException(error);
+    else read.result.setResult(reusable);
   }
 
   private async _readRequest(
@@ -499,7 +538,7 @@ export class HTTP1Connection implements HTTPConnection {
     let needClose = false;
     try {
       this._reader.parser.readRequest();
-      const outcome = await this._reader.read(
+      const outcome = await this._readMessage(
         stream,
         delegate,
         this._readOptions({
@@ -564,6 +603,20 @@ export class HTTP1Connection implements HTTPConnection {
       if (needClose) delegate.onConnectionClose();
       this._reading = false;
     }
+  }
+
+  /** `MessageReader.read` as a promise of its outcome (server side). */
+  private _readMessage(
+    stream: IOStream,
+    delegate: InternalDelegate,
+    options: ReadOptions,
+  ): Promise<ReadOutcome> {
+    return new Promise((resolve, reject) => {
+      void this._reader.read(stream, delegate, options, {
+        readEnded: resolve,
+        readFailed: reject,
+      });
+    });
   }
 
   /** Waits for the application's response to be finished, or for the stream to close. */
