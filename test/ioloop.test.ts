@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { DummyExecutor, Future, type Executor } from "../src/concurrent";
 import { IOLoop, PeriodicCallback, VirtualClock } from "../src/ioloop";
 import { RuntimeError, TimeoutError, timedelta } from "../src/util";
+import { srcModule, stderrAfterGc } from "./helpers/gc_child";
 import { captureLogs, nextTurn, realSleep, useFreshLoop } from "./helpers/loop";
 
 describe("TestIOLoop", () => {
@@ -776,6 +777,36 @@ describe("TestPeriodicCallbackVirtualTime", () => {
     expect(firedAt).to.be.at.least(3600);
     expect(Date.now() - started).to.be.below(1000);
   });
+});
+
+describe("TestIOLoop (removed timeouts and memory)", () => {
+  for (const [how, schedule] of [
+    ["callAt", "loop.callAt(loop.time() + 3600, () => payload)"],
+    ["callLater", "loop.callLater(3600, () => payload)"],
+  ] as const) {
+    it(`lets go of a removed ${how} timeout's callback at once`, function () {
+      // A handle that waits in the heap stays there until the heap is rebuilt; what its
+      // callback refers to (an HTTP fetch, say) must be free before that.
+      this.timeout(30000);
+      const stderr = stderrAfterGc(`
+        const { IOLoop } = require(${srcModule("ioloop")});
+        const loop = new IOLoop({ makeCurrent: false });
+        const kept = [loop.callAt(loop.time() + 7200, () => undefined)];
+        let ref;
+        (() => {
+          const payload = { big: new Array(10000).fill(1) };
+          ref = new WeakRef(payload);
+          const handle = ${schedule};
+          kept.push(handle);
+          loop.removeTimeout(handle);
+        })();
+        for (let i = 0; i < 3; i++) { await new Promise((r) => setTimeout(r, 10)); global.gc(); }
+        console.error(ref.deref() === undefined ? "collected" : "still referenced");
+        loop.close();
+      `);
+      expect(stderr).to.contain("collected");
+    });
+  }
 });
 
 describe("TimerHeap (the loop's timeout queue)", () => {

@@ -36,11 +36,15 @@ export class TimeoutHandle {
   constructor(
     /** Absolute loop time, in seconds, at which the callback is due. */
     readonly deadline: number,
-    /** @internal */ readonly _callback: (...args: any[]) => unknown,
-    /** @internal */ readonly _args: unknown[] | undefined,
+    /** @internal Dropped (see `TimerHeap.cancel`) once the handle is cancelled. */
+    public _callback: (...args: any[]) => unknown,
+    /** @internal */ public _args: unknown[] | undefined,
     /** @internal */ readonly _seq: number,
   ) {}
 }
+
+/** What a cancelled handle holds instead of its callback. */
+function dropped(): void {}
 
 /** Handles made with one relative delay, in deadline order; `head` is in the heap. */
 interface DelayList {
@@ -100,10 +104,17 @@ export class TimerHeap {
     return handle;
   }
 
-  /** Marks `handle` cancelled; safe to call twice and after it ran. */
+  /**
+   * Marks `handle` cancelled; safe to call twice and after it ran. The handle lets go of
+   * its callback and arguments at once: one that waits in the heap until it is dropped
+   * must not keep what its callback refers to alive (an HTTP fetch, with its response,
+   * for each request that finished before its timeout).
+   */
   cancel(handle: TimeoutHandle): void {
     if (handle.cancelled) return;
     handle.cancelled = true;
+    handle._callback = dropped;
+    handle._args = undefined;
     if (handle._fired) return;
     if (!handle._inHeap) {
       this._unlink(handle);
