@@ -34,6 +34,9 @@ export const TIMED_OUT: unique symbol = Symbol("timed out");
 /** The connection was detached; the bytes read past the head are back in the stream. */
 export const DETACHED: unique symbol = Symbol("detached");
 
+/** The reads' options (one object, not one per read). */
+const PARTIAL = Object.freeze({ partial: true });
+
 /** The parser calls `MessageReader._parse` makes. */
 const RESUME = 0;
 const FEED = 1;
@@ -184,7 +187,7 @@ export class MessageReader {
         // (Awaited here rather than in a helper: an async frame fewer per message in flight.)
         let data: Buffer | null | typeof TIMED_OUT;
         try {
-          const read = stream.readBytes(options.chunkSize, { partial: true });
+          const read = stream.readBytes(options.chunkSize, PARTIAL);
           const limit = head === null ? headerDeadline : bodyDeadline!;
           data =
             limit === null

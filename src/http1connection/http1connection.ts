@@ -109,7 +109,10 @@ export class HTTP1Connection implements HTTPConnection {
   /** Client side: where the MessageReader reports the end of a response. */
   private readonly _clientListener: ReadListener | null;
   /** Client side: the response being read, and the Future `readResponse` returned. */
-  private _clientRead: { delegate: InternalDelegate; result: Future<boolean> } | null = null;
+  private _readDelegate: InternalDelegate | null = null;
+  private _readResult: Future<boolean> | null = null;
+  /** The body-size limit a decoding delegate applies, asked for as the body comes. */
+  private readonly _bodyLimit = (): number => this._reader.parser.maxBodySize;
 
   // Client side: the request being written.
   private _request: RequestStartLine | null = null;
@@ -305,7 +308,8 @@ export class HTTP1Connection implements HTTPConnection {
     this._startReading();
     const wrapped = this._wrap(delegate, options.decompress ?? this.params.decompress);
     const result = new Future<boolean>();
-    this._clientRead = { delegate: wrapped, result };
+    this._readDelegate = wrapped;
+    this._readResult = result;
     this._reader.parser.readResponse({
       requestMethod: this._request?.method ?? "GET",
       upgradeRequested: this._upgradeRequested,
@@ -434,9 +438,7 @@ export class HTTP1Connection implements HTTPConnection {
   }
 
   private _wrap(delegate: HTTPMessageDelegate, decompress: boolean): InternalDelegate {
-    return decompress
-      ? new DecodingDelegate(delegate, () => this._reader.parser.maxBodySize)
-      : delegate;
+    return decompress ? new DecodingDelegate(delegate, this._bodyLimit) : delegate;
   }
 
   /**
@@ -465,7 +467,6 @@ export class HTTP1Connection implements HTTPConnection {
 
   /** The reader has finished with the response: finish it (awaiting the delegate's). */
   private _responseEnded(outcome: ReadOutcome): void {
-    const read = this._clientRead!;
     if (outcome === DETACHED) return this._endResponse(false, false, undefined, true);
     if (outcome === TIMED_OUT) {
       this._stream?.close();
@@ -473,7 +474,7 @@ export class HTTP1Connection implements HTTPConnection {
     }
     let finishing: void | PromiseLike<void>;
     try {
-      finishing = read.delegate.finish();
+      finishing = this._readDelegate!.finish();
     } catch (error) {
       return this._responseFailed(error, true);
     }
@@ -512,11 +513,13 @@ export class HTTP1Connection implements HTTPConnection {
     error: unknown,
     finished: boolean,
   ): void {
-    const read = this._clientRead!;
-    this._clientRead = null;
+    const delegate = this._readDelegate!;
+    const result = this._readResult!;
+    this._readDelegate = null;
+    this._readResult = null;
     if (!finished) {
       try {
-        read.delegate.onConnectionClose();
+        delegate.onConnectionClose();
       } catch (thrown) {
         if (!failed) {
           failed = true;
@@ -525,8 +528,8 @@ export class HTTP1Connection implements HTTPConnection {
       }
     }
     this._reading = false;
-    if (failed) read.result.setException(error);
-    else read.result.setResult(reusable);
+    if (failed) result.setException(error);
+    else result.setResult(reusable);
   }
 
   private async _readRequest(

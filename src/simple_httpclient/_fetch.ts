@@ -82,6 +82,14 @@ function nextIoTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
+/**
+ * The timer callback of a fetch's deadlines: one function for every fetch, which gets
+ * the fetch as its argument, rather than a closure made per fetch.
+ */
+function deadlinePassed(fetch: FetchOperation): void {
+  fetch._onDeadline();
+}
+
 function positive(value: number | undefined | null): number {
   return typeof value === "number" && value > 0 ? value : 0;
 }
@@ -141,7 +149,7 @@ export class FetchOperation implements HTTPMessageDelegate {
     const rt = positive(this.request.requestTimeout);
     const delay = ct > 0 && rt > 0 ? Math.min(ct, rt) : ct || rt;
     if (delay > 0) {
-      this._timer = this._ctx.ioLoop.callAt(this._fetchTime + delay, this._onDeadline);
+      this._timer = this._ctx.ioLoop.callAt(this._fetchTime + delay, deadlinePassed, this);
     }
   }
 
@@ -152,7 +160,7 @@ export class FetchOperation implements HTTPMessageDelegate {
     this._timer = null;
     this.phase = "connect";
     this._times.queue = loop.time() - this._fetchTime;
-    if (this._deadline !== null) this._timer = loop.callAt(this._deadline, this._onDeadline);
+    if (this._deadline !== null) this._timer = loop.callAt(this._deadline, deadlinePassed, this);
     void this._run();
   }
 
@@ -462,7 +470,8 @@ export class FetchOperation implements HTTPMessageDelegate {
     return this.phase === "done";
   }
 
-  private readonly _onDeadline = (): void => {
+  /** @internal A deadline passed (see the module header); called through `deadlinePassed`. */
+  _onDeadline(): void {
     this._timer = null;
     const phase = this.phase;
     if (phase === "done") return;
@@ -476,7 +485,7 @@ export class FetchOperation implements HTTPMessageDelegate {
     this._conn = null;
     if (pc !== null) this._ctx.pool.discard(pc);
     this._fail(error);
-  };
+  }
 
   /** Ends the fetch with a 599 response for `error` (made public-facing first). */
   private _fail(error: unknown): void {
