@@ -15,8 +15,9 @@
  * fails the returned Future with that error.
  */
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { RuntimeError } from "../util";
+import { workerThreadsModule } from "../util/_lazy_builtins";
 import type { Executor } from "./executor";
 import { Future } from "./future";
 import { futureSetExceptionUnlessCancelled, futureSetResultUnlessCancelled } from "./future_tools";
@@ -149,7 +150,7 @@ export class WorkerPoolExecutor implements Executor {
 
   private _spawnIfAllowed(): PoolWorker | undefined {
     if (this._workers.length >= this.maxWorkers) return undefined;
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    const worker = new (workerThreadsModule().Worker)(WORKER_SOURCE, { eval: true });
     const entry: PoolWorker = { worker, job: null };
     worker.on("message", (reply: Reply) => this._onReply(entry, reply));
     worker.on("error", (error) => this._onWorkerGone(entry, error));

@@ -33,13 +33,9 @@
  * @module
  */
 import * as path from "node:path";
-import {
-  MessageChannel,
-  Worker,
-  receiveMessageOnPort,
-  type MessagePort,
-} from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
 import { RuntimeError } from "../util";
+import { workerThreadsModule } from "../util/_lazy_builtins";
 import {
   assertCloneable,
   errorFromWire,
@@ -153,6 +149,7 @@ export class HTTPClient {
    */
   constructor(options: HTTPClientOptions = {}) {
     assertCloneable(options, "options");
+    const { MessageChannel, Worker } = workerThreadsModule();
     const { port1, port2 } = new MessageChannel();
     const where = workerEntry();
     const workerData: BlockingWorkerData & typeof where = {
@@ -251,6 +248,7 @@ export class HTTPClient {
       // Sleeps until the worker stores REPLIED or GONE; returns at once if it already has.
       Atomics.wait(this._signal, 0, SIGNAL.PENDING);
       const state = Atomics.load(this._signal, 0);
+      const { receiveMessageOnPort } = workerThreadsModule();
       for (
         let received = receiveMessageOnPort(port);
         received;

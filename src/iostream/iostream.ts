@@ -17,11 +17,12 @@
  *   `ssl.SSLError`.
  */
 import * as net from "node:net";
-import * as tls from "node:tls";
+import type * as tls from "node:tls";
 import { Future, futureSetResultUnlessCancelled } from "../concurrent";
 import { genLog } from "../log";
 import { sslOptionsToContext, type SSLOptions, type TLSContextSettings } from "../netutil";
 import { RuntimeError } from "../util";
+import { tlsModule } from "../util/_lazy_builtins";
 import { BaseIOStream, isConnReset, type IOStreamOptions } from "./base_iostream";
 import { StreamClosedError } from "./errors";
 import { SlabReader } from "./_slab_reader";
@@ -136,13 +137,13 @@ export class IOStream extends BaseIOStream {
     const settings = sslOptionsToContext(sslOptions, serverSide);
     const { socket, closeCallback } = this._releaseSocket();
     const tlsSocket = serverSide
-      ? new tls.TLSSocket(socket, {
+      ? new (tlsModule().TLSSocket)(socket, {
           isServer: true,
           secureContext: settings.secureContext,
           requestCert: settings.requestCert,
           rejectUnauthorized: settings.rejectUnauthorized,
         })
-      : tls.connect({
+      : tlsModule().connect({
           socket,
           ...clientTlsOptions(settings, serverHostname ?? socket.remoteAddress),
         });
@@ -179,7 +180,7 @@ export class IOStream extends BaseIOStream {
 /**
  * A stream over TLS. Made by `connect` on a new stream (client), by
  * {@link IOStream.startTls}, or around a `tls.TLSSocket` (for instance one made with
- * `new tls.TLSSocket(socket, { isServer: true, ... })` for an accepted connection).
+ * `new (tlsModule().TLSSocket)(socket, { isServer: true, ... })` for an accepted connection).
  *
  * @example
  * const stream = new SSLIOStream(undefined, { sslOptions: { caCerts: "ca.pem" } });
@@ -201,14 +202,14 @@ export class SSLIOStream extends IOStream {
     this._sslOptions = options.sslOptions;
     this._serverHostname = options.serverHostname;
     const current = this._socket;
-    if (current instanceof tls.TLSSocket) {
+    if (current instanceof tlsModule().TLSSocket) {
       const isServer = (current as { _tlsOptions?: { isServer?: boolean } })._tlsOptions?.isServer;
       this._watchHandshake(current, isServer !== false);
     } else if (!current.pending || current.connecting) {
       const settings = sslOptionsToContext(this._sslOptions, false);
       const raw = this._detach();
       raw.pause();
-      const wrapped = tls.connect({
+      const wrapped = tlsModule().connect({
         socket: raw,
         ...clientTlsOptions(settings, this._serverHostname ?? raw.remoteAddress),
       });
@@ -235,7 +236,7 @@ export class SSLIOStream extends IOStream {
     if (this._connecting || this._watching !== null) throw new RuntimeError("Already connecting");
     if (serverHostname !== undefined) this._serverHostname = serverHostname;
     const settings = sslOptionsToContext(this._sslOptions, false);
-    const socket = tls.connect({
+    const socket = tlsModule().connect({
       ...connectOptions(address),
       ...clientTlsOptions(settings, this._serverHostname ?? address.host),
     });
@@ -252,7 +253,7 @@ export class SSLIOStream extends IOStream {
    *
    * @throws `RuntimeError` ("Already waiting") while an earlier wait is pending.
    * @example
-   * const stream = new SSLIOStream(new tls.TLSSocket(accepted, { isServer: true, secureContext }));
+   * const stream = new SSLIOStream(new (tlsModule().TLSSocket)(accepted, { isServer: true, secureContext }));
    * await stream.waitForHandshake();
    * console.log((stream.socket as tls.TLSSocket).getCipher());
    */
@@ -334,7 +335,7 @@ function clientTlsOptions(
   if (name !== undefined && name !== "" && net.isIP(name) === 0) options.servername = name;
   options.checkServerIdentity =
     settings.checkHostname && name !== undefined
-      ? (_host, cert) => tls.checkServerIdentity(name, cert)
+      ? (_host, cert) => tlsModule().checkServerIdentity(name, cert)
       : () => undefined;
   return options;
 }

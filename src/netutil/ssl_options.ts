@@ -13,7 +13,8 @@
  * contents as well as file paths; an unknown key throws `TypeError` (Tornado asserts).
  */
 import * as fs from "node:fs";
-import * as tls from "node:tls";
+import type * as tls from "node:tls";
+import { tlsModule } from "../util/_lazy_builtins";
 
 /**
  * TLS options in Tornado's shape (Tornado's `ssl_options` dict, camelCased).
@@ -79,20 +80,22 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
 
 const VERIFY_MODES: ReadonlySet<string> = new Set(["CERT_NONE", "CERT_OPTIONAL", "CERT_REQUIRED"]);
 
-/** Node exports the `SecureContext` class at runtime; its typings only declare the interface. */
-const SecureContextClass = (tls as unknown as { SecureContext: new (...args: never[]) => object })
-  .SecureContext;
-
 /**
  * True for a context made by `tls.createSecureContext` (what `sslOptions` may be instead
  * of an options object).
  *
  * @example
- * isSecureContext(tls.createSecureContext()); // true
+ * isSecureContext(tlsModule().createSecureContext()); // true
  * isSecureContext({ caCerts: "ca.pem" });     // false
  */
 export function isSecureContext(value: unknown): value is tls.SecureContext {
-  return value instanceof SecureContextClass;
+  if (value === null || typeof value !== "object") return false;
+  // Node exports the `SecureContext` class at runtime; its typings only declare the
+  // interface.
+  const { SecureContext } = tlsModule() as unknown as {
+    SecureContext: new (...args: never[]) => object;
+  };
+  return value instanceof SecureContext;
 }
 
 /**
@@ -120,7 +123,7 @@ export function sslOptionsToContext(
   serverSide = false,
 ): TLSContextSettings {
   if (options === null || options === undefined) {
-    return defaults(tls.createSecureContext(), serverSide);
+    return defaults(tlsModule().createSecureContext(), serverSide);
   }
   if (isSecureContext(options)) return defaults(options, serverSide);
   if (typeof options !== "object") {
@@ -157,7 +160,7 @@ export function sslOptionsToContext(
   }
   if (options.ciphers !== undefined) contextOptions.ciphers = options.ciphers;
   if (options.minVersion !== undefined) contextOptions.minVersion = options.minVersion;
-  const secureContext = tls.createSecureContext(contextOptions);
+  const secureContext = tlsModule().createSecureContext(contextOptions);
   if (serverSide) {
     return {
       secureContext,
