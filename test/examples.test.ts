@@ -58,6 +58,7 @@ describe("Examples", function () {
     expect(out.status, out.stderr).to.equal(0);
     expect(out.stdout.trim().split("\n")).to.deep.equal([
       "tcp:  HELLO TORNADO TS",
+      "pipelined: 1000 answers in order",
       "tls:  VERIFIED BY OUR CA",
       "no newline within 1024 bytes: StreamClosedError (UnsatisfiableReadError)",
       "closed port: StreamClosedError (ECONNREFUSED)",
