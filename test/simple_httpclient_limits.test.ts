@@ -314,6 +314,59 @@ describe("ResolveTimeoutTestCase", () => {
   );
 });
 
+describe("ResolveFailureTest", () => {
+  const { test } = useClientEnv("http", (options) => new SimpleAsyncHTTPClient(options));
+
+  /**
+   * A resolver that fails as Node's `dns.lookup` does for a name that does not exist.
+   * (The test cannot ask real DNS: the machine's resolver is not on 127.0.0.1.)
+   */
+  class NoSuchHost extends Resolver {
+    resolve(host: string): Future<ResolvedAddress[]> {
+      const future = new Future<ResolvedAddress[]>();
+      const error = Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), {
+        code: "ENOTFOUND",
+        hostname: host,
+      });
+      setTimeout(() => future.setException(error), 1);
+      return future;
+    }
+  }
+
+  it(
+    "gives a DNS failure to the caller at once, with Node's error and its code",
+    test(async ({ track }) => {
+      const client = track(simple({ resolver: new NoSuchHost() }));
+      const started = Date.now();
+      const error = await failure(() => client.fetch("http://no-such-host.invalid:8000/"));
+      expect(Date.now() - started).to.be.below(1000);
+      expect(error.message).to.equal("getaddrinfo ENOTFOUND no-such-host.invalid");
+      expect((error as NodeJS.ErrnoException).code).to.equal("ENOTFOUND");
+      // raiseError: false only turns HTTP status errors into responses, as in Tornado 6.
+      const again = await failure(() =>
+        client.fetch("http://no-such-host.invalid:8000/", { raiseError: false }),
+      );
+      expect((again as NodeJS.ErrnoException).code).to.equal("ENOTFOUND");
+    }),
+  );
+
+  it(
+    "fails with ResolverError when the name resolves to no address",
+    test(async ({ track }) => {
+      class Empty extends Resolver {
+        resolve(): Future<ResolvedAddress[]> {
+          const future = new Future<ResolvedAddress[]>();
+          future.setResult([]);
+          return future;
+        }
+      }
+      const client = track(simple({ resolver: new Empty() }));
+      const error = await failure(() => client.fetch("http://empty.invalid:8000/"));
+      expect(error.name).to.equal("ResolverError");
+    }),
+  );
+});
+
 describe("MaxHeaderSizeTest", () => {
   const { test } = useClientEnv("http", (options) => simple({ ...options, maxHeaderSize: 1024 }));
 
