@@ -7,6 +7,7 @@
  */
 import { expect } from "chai";
 import type * as net from "node:net";
+import type { Future } from "../src/concurrent";
 import { HTTP1Connection, HTTP1ConnectionParameters } from "../src/http1connection";
 import type { HTTP1ConnectionParametersInit } from "../src/http1connection";
 import {
@@ -483,6 +484,22 @@ describe("HTTP1ConnectionTest", () => {
         await get(conn);
         const error = await rejection(conn.readResponse(new Recorder()));
         expect(error).to.be.instanceOf(HTTPInputError);
+      }),
+    );
+
+    it(
+      "fails a readResponse after a malformed response through its Future, not a throw",
+      genTest(async () => {
+        const { conn } = await raw(answer("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n"));
+        await get(conn);
+        const first = await rejection(conn.readResponse(new Recorder()));
+        expect(first).to.be.instanceOf(HTTPInputError);
+        // The parser stays failed: asking again gives the same error, as a Future.
+        const rec = new Recorder();
+        let again: Future<boolean> | null = null;
+        expect(() => (again = conn.readResponse(rec))).to.not.throw();
+        expect(await rejection(again!)).to.equal(first);
+        expect(rec.events).to.deep.equal(["close"]);
       }),
     );
 

@@ -310,10 +310,16 @@ export class HTTP1Connection implements HTTPConnection {
     const result = new Future<boolean>();
     this._readDelegate = wrapped;
     this._readResult = result;
-    this._reader.parser.readResponse({
-      requestMethod: this._request?.method ?? "GET",
-      upgradeRequested: this._upgradeRequested,
-    });
+    try {
+      this._reader.parser.readResponse({
+        requestMethod: this._request?.method ?? "GET",
+        upgradeRequested: this._upgradeRequested,
+      });
+    } catch (error) {
+      // A parser that failed or was upgraded before: the Future fails, as a read would.
+      this._responseFailed(error, false);
+      return result;
+    }
     void this._reader.read(
       stream,
       wrapped,
