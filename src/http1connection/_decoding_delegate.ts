@@ -12,14 +12,8 @@ import type {
 import { ContentDecoder, DECODED_CODINGS } from "./_content_decoder";
 
 /** A delegate whose `finish` may be asynchronous (the connection awaits it). */
-export interface InternalDelegate {
-  headersReceived(
-    startLine: RequestStartLine | ResponseStartLine,
-    headers: HTTPHeaders,
-  ): void | PromiseLike<void>;
-  dataReceived(chunk: Buffer): void | PromiseLike<void>;
+export interface InternalDelegate extends Omit<HTTPMessageDelegate, "finish"> {
   finish(): void | PromiseLike<void>;
-  onConnectionClose(): void;
 }
 
 /** Wraps a delegate to decode the body's content coding, when it is one `node:zlib` knows. */

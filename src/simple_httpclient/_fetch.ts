@@ -343,22 +343,18 @@ export class FetchOperation implements HTTPMessageDelegate {
    */
   private async _waitForFin(pc: PooledConnection, plan: HopPlan): Promise<PooledConnection | null> {
     const pool = this._ctx.pool;
-    await nextIoTurn();
-    if (this._ended()) {
-      pool.release(pc, true, null);
-      return null;
+    // This connection and, if its server closed it, one more from the pool.
+    let candidate: PooledConnection | null = pc;
+    for (let tries = 2; candidate !== null && tries > 0; tries--) {
+      await nextIoTurn();
+      if (this._ended()) {
+        pool.release(candidate, true, null);
+        return null;
+      }
+      if (candidate.usable) return candidate;
+      pool.discard(candidate);
+      candidate = tries > 1 ? pool.acquire(plan.connection.key) : null;
     }
-    if (pc.usable) return pc;
-    pool.discard(pc);
-    const next = pool.acquire(plan.connection.key);
-    if (next === null) return null;
-    await nextIoTurn();
-    if (this._ended()) {
-      pool.release(next, true, null);
-      return null;
-    }
-    if (next.usable) return next;
-    pool.discard(next);
     return null;
   }
 
