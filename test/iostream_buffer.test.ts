@@ -4,16 +4,7 @@
  */
 import { expect } from "chai";
 import { StreamBuffer } from "../src/iostream/stream_buffer";
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "./helpers/prng";
 
 /** Peeks at growing sizes and checks each view is a non-empty prefix of `expected`. */
 function checkPeek(buf: StreamBuffer, expected: Buffer): void {

@@ -10,6 +10,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { StreamBuffer } from "../src/iostream/stream_buffer";
+import { prng } from "./helpers/prng";
 
 /** A copy of `bytes` in an ArrayBuffer of its own: never joined to its neighbours. */
 function own(bytes: string | Uint8Array): Buffer {
@@ -34,17 +35,6 @@ function naiveIndexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): numbe
     return i;
   }
   return -1;
-}
-
-/** A deterministic generator of numbers in [0, 1) (mulberry32). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const text = (b: Buffer | null): string | null => (b === null ? null : b.toString("latin1"));

@@ -31,7 +31,12 @@ import { SlabReader } from "../src/iostream/_slab_reader";
 import { genLog } from "../src/log";
 import { ExpectLog, genTest, setupAsyncTest } from "../src/testing";
 import { rejection } from "./helpers/assertions";
-import { serverContext, useStreamFixtures, type StreamFixtures } from "./helpers/tls";
+import {
+  expectBufferFull,
+  serverContext,
+  useStreamFixtures,
+  type StreamFixtures,
+} from "./helpers/tls";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -187,15 +192,7 @@ describe("TestIOStreamReadUntilClose (large bodies)", () => {
 
           port = await serve(fixtures.current, body(maxBufferSize + 1), kind);
           stream = await open(fixtures.current, kind, port, { maxBufferSize });
-          const read = stream.readUntilClose();
-          await new ExpectLog(genLog, /Reached maximum read buffer size/).run(async () => {
-            const error = (await rejection(read)) as StreamClosedError;
-            expect(error).to.be.instanceOf(StreamClosedError);
-            expect(error.realError).to.be.instanceOf(StreamBufferFullError);
-            expect(error.realError?.message).to.equal("Reached maximum read buffer size");
-          });
-          expect(stream.closed()).to.equal(true);
-          expect(stream.error).to.be.instanceOf(StreamBufferFullError);
+          await expectBufferFull(stream, () => stream.readUntilClose());
         }),
       );
 

@@ -16,17 +16,7 @@ import { genLog } from "../src/log";
 import { ExpectLog, genTest, setupAsyncTest } from "../src/testing";
 import { bufferedBytes, useStreamFixtures, type PairOptions } from "./helpers/tls";
 import { rejection } from "./helpers/assertions";
-
-/** A deterministic byte source (mulberry32), so failures reproduce. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "./helpers/prng";
 
 function readWriteSuite(name: string, kind: "tcp" | "tls"): void {
   describe(name, () => {

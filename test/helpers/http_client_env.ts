@@ -28,6 +28,7 @@ import {
 } from "./http_apps";
 import { nextTurn } from "./loop";
 import { loadTestCerts } from "./tls";
+import { perTest } from "./per_test";
 
 /** A port on 127.0.0.1 where nothing listens (connecting is refused). */
 export async function refusingPort(): Promise<number> {
@@ -74,21 +75,7 @@ export class ServerSet {
 
 /** A {@link ServerSet} per test of the enclosing describe, closed after each test. */
 export function useServers(): { readonly current: ServerSet } {
-  let set: ServerSet | null = null;
-  beforeEach(() => {
-    set = new ServerSet();
-  });
-  afterEach(async () => {
-    const done = set;
-    set = null;
-    await done?.closeAll();
-  });
-  return {
-    get current(): ServerSet {
-      if (set === null) throw new Error("ServerSet is only available inside a test");
-      return set;
-    },
-  };
+  return perTest("ServerSet", () => new ServerSet());
 }
 
 /**

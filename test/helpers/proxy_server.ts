@@ -18,6 +18,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import * as net from "node:net";
+import { perTest } from "./per_test";
 
 /** Options of {@link ProxyServer.start}. */
 export interface ProxyServerOptions {
@@ -344,21 +345,7 @@ export class ProxyTestNet {
 
 /** A {@link ProxyTestNet} per test of the enclosing describe, closed after each. */
 export function useProxyTestNet(): { readonly current: ProxyTestNet } {
-  let net_: ProxyTestNet | null = null;
-  beforeEach(() => {
-    net_ = new ProxyTestNet();
-  });
-  afterEach(async () => {
-    const done = net_;
-    net_ = null;
-    await done?.closeAll();
-  });
-  return {
-    get current(): ProxyTestNet {
-      if (net_ === null) throw new Error("ProxyTestNet is only available inside a test");
-      return net_;
-    },
-  };
+  return perTest("ProxyTestNet", () => new ProxyTestNet());
 }
 
 /** Resolves once the other side has closed `socket` (end or close). */

@@ -15,7 +15,18 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import * as tls from "node:tls";
-import { IOStream, SSLIOStream, type IOStreamOptions } from "../../src/iostream";
+import { expect } from "chai";
+import {
+  IOStream,
+  SSLIOStream,
+  StreamBufferFullError,
+  StreamClosedError,
+  type IOStreamOptions,
+} from "../../src/iostream";
+import { genLog } from "../../src/log";
+import { ExpectLog } from "../../src/testing";
+import { rejection } from "./assertions";
+import { perTest } from "./per_test";
 
 /** The folder that holds the certificates. */
 export const TLS_FIXTURES = path.resolve(__dirname, "..", "fixtures", "tls");
@@ -77,6 +88,25 @@ export function loadTestCerts(): TestCerts {
 /** Bytes a stream holds unread (its private buffer, as Tornado's tests read `_read_buffer`). */
 export function bufferedBytes(stream: IOStream): number {
   return (stream as unknown as { _buffer: { length: number } })._buffer.length;
+}
+
+/**
+ * Checks that the read `start` begins fails because `stream` outgrew its `maxBufferSize`:
+ * Tornado's log line, `StreamClosedError` with a `StreamBufferFullError` as `realError`,
+ * and the stream closed with that error.
+ */
+export async function expectBufferFull(
+  stream: IOStream,
+  start: () => PromiseLike<unknown>,
+): Promise<void> {
+  await new ExpectLog(genLog, /Reached maximum read buffer size/).run(async () => {
+    const error = (await rejection(start())) as StreamClosedError;
+    expect(error).to.be.instanceOf(StreamClosedError);
+    expect(error.realError).to.be.instanceOf(StreamBufferFullError);
+    expect(error.realError?.message).to.equal("Reached maximum read buffer size");
+  });
+  expect(stream.closed()).to.equal(true);
+  expect(stream.error).to.be.instanceOf(StreamBufferFullError);
 }
 
 /** A secure context serving `server.pem` (127.0.0.1, ::1, localhost; signed by the CA). */
@@ -199,19 +229,5 @@ function connectionCount(server: net.Server): Promise<number> {
 
 /** A {@link StreamFixtures} per test of the enclosing describe, cleaned up after each. */
 export function useStreamFixtures(): { readonly current: StreamFixtures } {
-  let fixtures: StreamFixtures | null = null;
-  beforeEach(() => {
-    fixtures = new StreamFixtures();
-  });
-  afterEach(async () => {
-    const done = fixtures;
-    fixtures = null;
-    await done?.closeAll();
-  });
-  return {
-    get current(): StreamFixtures {
-      if (fixtures === null) throw new Error("StreamFixtures are only available inside a test");
-      return fixtures;
-    },
-  };
+  return perTest("StreamFixtures", () => new StreamFixtures());
 }
