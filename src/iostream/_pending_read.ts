@@ -19,10 +19,26 @@ type Kind = typeof BYTES | typeof INTO | typeof DELIMITER | typeof REGEX | typeo
 /** The first regex search decodes this much; later ones double what they decoded. */
 const FIRST_REGEX_WINDOW = 64 * 1024;
 
-/** One read waiting on a stream: its Future, its target, and its search state. */
+/**
+ * Hears the outcome of a read started without a Future (`BaseIOStream._readSome`): one of
+ * the two calls, once. `readDone` may come synchronously from inside the stream's data
+ * handler; `readFailed` comes in a microtask, never from inside `close()`.
+ */
+export interface ReadSink {
+  /** The bytes read. */
+  readDone(data: Buffer): void;
+  /** `StreamClosedError` (its `realError` says why) or another failure of the stream. */
+  readFailed(error: unknown): void;
+}
+
+/** One read waiting on a stream: its Future (or sink), its target, and its search state. */
 export class PendingRead<T = unknown> {
-  /** Settled with the result (a Buffer, or a count for `readInto`). */
-  readonly future = new Future<T>();
+  /**
+   * Settled with the result (a Buffer, or a count for `readInto`); null for a read that
+   * reports to a {@link ReadSink} instead.
+   */
+  readonly future: Future<T> | null;
+  private _sink: ReadSink | null;
   /** Where the delimiter search resumes: no match can start before it. */
   private _scanPos = 0;
   /** The latin1 text of the buffer's first `_text.length` bytes (regex reads). */
@@ -38,11 +54,20 @@ export class PendingRead<T = unknown> {
     private readonly _delimiter: Buffer | null,
     private readonly _regex: RegExp | null,
     private readonly _maxBytes: number,
-  ) {}
+    sink: ReadSink | null = null,
+  ) {
+    this.future = sink === null ? new Future<T>() : null;
+    this._sink = sink;
+  }
 
   /** `readBytes(n, {partial})`. */
   static bytes(n: number, partial: boolean): PendingRead<Buffer> {
     return new PendingRead<Buffer>(BYTES, n, partial, null, null, null, Infinity);
+  }
+
+  /** `readBytes(n, {partial: true})` reporting to `sink` rather than a Future. */
+  static someTo(n: number, sink: ReadSink): PendingRead<Buffer> {
+    return new PendingRead<Buffer>(BYTES, n, true, null, null, null, Infinity, sink);
   }
 
   /** `readInto(target, {partial})`. */
@@ -111,6 +136,35 @@ export class PendingRead<T = unknown> {
       default:
         return -1;
     }
+  }
+
+  /** Hands `result` to the read's Future (unless the caller cancelled it) or sink. */
+  resolve(result: T): void {
+    const future = this.future;
+    if (future !== null) {
+      if (!future.cancelled()) future.setResult(result);
+      return;
+    }
+    const sink = this._sink!;
+    this._sink = null;
+    sink.readDone(result as Buffer);
+  }
+
+  /**
+   * Fails the read with `error` unless it is done. A Future's exception is marked as
+   * seen (nobody may be waiting on it: that silences the GC report); a sink hears it in
+   * a microtask.
+   */
+  fail(error: unknown): void {
+    const future = this.future;
+    if (future !== null) {
+      if (!future.done()) future.setException(error);
+      if (!future.cancelled()) future.exception();
+      return;
+    }
+    const sink = this._sink;
+    this._sink = null;
+    if (sink !== null) queueMicrotask(() => sink.readFailed(error));
   }
 
   /** Takes `size` bytes out of `buffer` as the read's result. */

@@ -38,7 +38,7 @@ import { IOLoop } from "../ioloop";
 import { genLog } from "../log";
 import { RuntimeError } from "../util";
 import { StreamBufferFullError, StreamClosedError, UnsatisfiableReadError } from "./errors";
-import { PendingRead } from "./_pending_read";
+import { PendingRead, type ReadSink } from "./_pending_read";
 import type { SlabReader } from "./_slab_reader";
 import { StreamBuffer } from "./stream_buffer";
 import { WriteQueue } from "./_write_queue";
@@ -481,7 +481,7 @@ export class BaseIOStream {
       end = read.untilClose && this._closed ? this._buffer.length : read.findEnd(this._buffer);
     } catch (error) {
       this._unsatisfiable(error);
-      return read.future;
+      return read.future!;
     }
     if (end >= 0) {
       this._finishRead(end);
@@ -492,7 +492,31 @@ export class BaseIOStream {
     } else {
       this._wantData();
     }
-    return read.future;
+    return read.future!;
+  }
+
+  /**
+   * @internal `readBytes(maxBytes, { partial: true })` without a Future, for the HTTP
+   * message reader (a Future and an `await` per read stay in memory for as long as each
+   * response takes, for every response in flight): returns the bytes at once if any are
+   * buffered; otherwise returns null and `sink` hears the outcome later (see
+   * {@link ReadSink}).
+   *
+   * @throws `StreamClosedError` on a closed stream with nothing buffered;
+   *   `RuntimeError` ("Already reading") while another read is pending.
+   */
+  _readSome(maxBytes: number, sink: ReadSink): Buffer | null {
+    if (this._read === null && this._buffer.length > 0) {
+      return this._buffer.consume(Math.min(maxBytes, this._buffer.length));
+    }
+    if (this._read !== null) {
+      this._checkClosed();
+      throw new RuntimeError("Already reading");
+    }
+    if (this._closed) throw new StreamClosedError(this.error);
+    this._read = PendingRead.someTo(maxBytes, sink);
+    this._wantData();
+    return null;
   }
 
   /** Takes `size` bytes for the pending read and resolves it. */
@@ -500,8 +524,7 @@ export class BaseIOStream {
     const read = this._read as PendingRead;
     this._read = null;
     this._cancelSearch();
-    const result = read.take(this._buffer, size);
-    if (!read.future.cancelled()) read.future.setResult(result);
+    read.resolve(read.take(this._buffer, size));
   }
 
   /** Logs and closes for a read that can never be satisfied (Tornado's wording). */
@@ -605,7 +628,7 @@ export class BaseIOStream {
       // truncated buffer: a readUntilClose must not pass for complete.
       this._read = null;
       this.close(new StreamBufferFullError("Reached maximum read buffer size"));
-      this._failFuture(read.future);
+      read.fail(new StreamClosedError(this.error));
     }
     return true;
   }
@@ -658,12 +681,13 @@ export class BaseIOStream {
 
   /** Fails what still waits on the stream and queues the close callback (once). */
   private _signalClosed(): void {
-    const futures: Future<unknown>[] = this._writes.drain();
-    if (this._read !== null) futures.push(this._read.future);
+    const read = this._read;
     this._read = null;
-    if (this._connectFuture !== null) futures.push(this._connectFuture);
+    const connect = this._connectFuture;
     this._connectFuture = null;
-    for (const future of futures) this._failFuture(future);
+    for (const future of this._writes.drain()) this._failFuture(future);
+    if (read !== null) read.fail(new StreamClosedError(this.error));
+    if (connect !== null) this._failFuture(connect);
     this._onClosed();
     const callback = this._closeCallback;
     this._closeCallback = null;
