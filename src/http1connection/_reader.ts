@@ -13,7 +13,6 @@
  * - Header and body deadlines apply to the reads, as Tornado's timeouts do.
  */
 import { isThenable } from "../concurrent";
-import { withTimeout } from "../gen";
 import {
   HTTP1Parser,
   type HTTP1MessageEnd,
@@ -22,10 +21,10 @@ import {
   type HTTPHeaders,
   type ResponseStartLine,
 } from "../httputil";
-import { IOLoop } from "../ioloop";
+import { IOLoop, type TimeoutHandle } from "../ioloop";
 import { StreamClosedError, type IOStream } from "../iostream";
+import type { ReadSink } from "../iostream/_pending_read";
 import { appLog } from "../log";
-import { TimeoutError } from "../util";
 import { watchClose } from "./_close_watch";
 import type { InternalDelegate } from "./_decoding_delegate";
 
@@ -33,9 +32,6 @@ import type { InternalDelegate } from "./_decoding_delegate";
 export const TIMED_OUT: unique symbol = Symbol("timed out");
 /** The connection was detached; the bytes read past the head are back in the stream. */
 export const DETACHED: unique symbol = Symbol("detached");
-
-/** The reads' options (one object, not one per read). */
-const PARTIAL = Object.freeze({ partial: true });
 
 /** The parser calls `MessageReader._parse` makes. */
 const RESUME = 0;
@@ -80,8 +76,24 @@ export interface ReadOptions {
 export class MessageReader {
   /** The parser; its expectation (readResponse/readRequest) is set before each `read`. */
   readonly parser: HTTP1Parser;
+  private _stream: IOStream | null = null;
   private _delegate: InternalDelegate | null = null;
   private _options: ReadOptions | null = null;
+  private _listener: ReadListener | null = null;
+  /** Loop-time deadlines of the head and (once the head came) the body; null: none. */
+  private _headerDeadline: number | null = null;
+  private _bodyDeadline: number | null | undefined = undefined;
+  /** The timer of the deadline that applies to the read waiting on the stream. */
+  private _timer: TimeoutHandle | null = null;
+  /** Counts the reads begun, so that a callback of an ended read does nothing. */
+  private _generation = 0;
+  /** True while a read of the stream reports to `_sink`. */
+  private _awaitingRead = false;
+  /** This reader as the stream's `ReadSink` (one object per reader, not per read). */
+  private readonly _sink: ReadSink = {
+    readDone: (data) => this._readDone(data),
+    readFailed: (error) => this._readFailed(error),
+  };
   private _head: HTTP1MessageHead | null = null;
   private _headDelivered = false;
   private _end: HTTP1MessageEnd | null = null;
@@ -133,97 +145,189 @@ export class MessageReader {
   /**
    * Reads one message into `delegate` and tells `listener` how it ended: its end once the
    * delegate has taken every piece (its `finish` is the caller's to call), TIMED_OUT or
-   * DETACHED, or the error. The returned promise settles after that and never rejects.
+   * DETACHED, or the error. `listener` may hear it before `read` returns (a message that
+   * was already buffered, or a parser that failed).
    *
-   * A listener rather than a promise of the outcome: the caller needs no async frame of
-   * its own waiting on this one, which would stay in memory for as long as the message
-   * takes, for every message in flight.
+   * Driven by callbacks, not `await`: the stream's reads report to this reader (as a
+   * `ReadSink`), and only the rare waits for a delegate's promise use one. A suspended
+   * async frame, and the Future it awaits, would stay in memory for as long as each
+   * message takes, for every message in flight.
    */
-  async read(
+  read(
     stream: IOStream,
     delegate: InternalDelegate,
     options: ReadOptions,
     listener: ReadListener,
-  ): Promise<void> {
-    this._start(delegate, options);
-    let outcome: ReadOutcome;
+  ): void {
+    this._start(stream, delegate, options, listener);
     try {
       this._parse(RESUME, null);
-      const headerDeadline = deadline(options.headerTimeout);
-      let bodyDeadline: number | null | undefined;
+      this._headerDeadline = deadline(options.headerTimeout);
+    } catch (error) {
+      this._failed(error);
+      return;
+    }
+    this._step();
+  }
+
+  // --- the read loop -------------------------------------------------------------------
+
+  /**
+   * Runs the read until it must wait (for the stream, or for a delegate's promise) or it
+   * ended. Each pass does one thing: hand the head over, wait for the delegate, hand a
+   * queued piece over, end, or read the stream and feed the parser.
+   */
+  private _step(): void {
+    const stream = this._stream!;
+    const options = this._options!;
+    try {
       for (;;) {
-        if (this._detached) {
-          outcome = this._giveBack(stream, null);
-          break;
-        }
+        if (this._detached) return this._ended(this._giveBack(stream, null));
         const head = this._head;
         if (head !== null && !this._headDelivered) {
           this._headDelivered = true;
           options.onHead?.(head);
-          const result = delegate.headersReceived(head.startLine, head.headers);
-          if (isThenable(result)) await this._wait(stream, result as PromiseLike<void>);
-          if (this._detached) continue;
-          options.afterHeaders?.(head);
-          if (this._queue === null) this._parse(RESUME, null);
+          const result = this._delegate!.headersReceived(head.startLine, head.headers);
+          if (isThenable(result)) return this._waitFor(result as PromiseLike<void>, true);
+          this._afterWait(true);
           continue;
         }
         const pending = this._pending;
         if (pending !== null) {
           this._pending = null;
-          await this._wait(stream, pending);
-          if (this._queue === null) this._parse(RESUME, null);
-          continue;
+          return this._waitFor(pending, false);
         }
         if (this._queue !== null && this._queue.length > 0) {
           this._deliver(this._queue.shift()!);
           continue;
         }
-        if (this._end !== null) {
-          outcome = this._end;
-          break;
+        if (this._end !== null) return this._ended(this._end);
+        if (head !== null && this._bodyDeadline === undefined) {
+          this._bodyDeadline = deadline(options.bodyTimeout());
         }
-        if (head !== null) bodyDeadline ??= deadline(options.bodyTimeout());
-        // The next bytes from the stream; null when it closed; TIMED_OUT past the deadline.
-        // (Awaited here rather than in a helper: an async frame fewer per message in flight.)
-        let data: Buffer | null | typeof TIMED_OUT;
+        // The next bytes from the stream if it has some; else this reader hears them.
+        let data: Buffer | null;
         try {
-          const read = stream.readBytes(options.chunkSize, PARTIAL);
-          const limit = head === null ? headerDeadline : bodyDeadline!;
-          data =
-            limit === null
-              ? await read
-              : await withTimeout(limit, read, { quietExceptions: [StreamClosedError] });
+          data = stream._readSome(options.chunkSize, this._sink);
+          if (data === null) {
+            this._awaitingRead = true;
+            const limit = head === null ? this._headerDeadline : this._bodyDeadline!;
+            if (limit !== null) this._timer = IOLoop.current().callAt(limit, readTimedOut, this);
+            return;
+          }
         } catch (error) {
-          if (error instanceof TimeoutError) data = TIMED_OUT;
-          else if (error instanceof StreamClosedError) data = null;
-          else throw error;
+          if (!(error instanceof StreamClosedError)) throw error;
+          data = null;
         }
-        if (this._detached) {
-          outcome = this._giveBack(stream, typeof data === "symbol" ? null : data);
-          break;
-        }
-        if (data === TIMED_OUT) {
-          outcome = TIMED_OUT;
-          break;
-        }
-        if (data !== null) {
-          this._parse(FEED, data);
-          continue;
-        }
-        this._parse(EOF, null);
-        if (this._end === null && this._head === null) {
-          throw new StreamClosedError(stream.error ?? undefined);
-        }
+        this._took(stream, data);
       }
     } catch (error) {
-      this._clear();
-      try {
-        listener.readFailed(error);
-      } catch (thrown) {
-        listenerThrew(thrown);
-      }
+      this._failed(error);
+    }
+  }
+
+  /**
+   * Feeds what a read of the stream gave (null: the stream closed) to the parser; a
+   * detach ends the read with the bytes given back.
+   */
+  private _took(stream: IOStream, data: Buffer | null): void {
+    if (this._detached) {
+      this._ended(this._giveBack(stream, data));
       return;
     }
+    if (data !== null) {
+      this._parse(FEED, data);
+      return;
+    }
+    this._parse(EOF, null);
+    if (this._end === null && this._head === null) {
+      throw new StreamClosedError(stream.error ?? undefined);
+    }
+  }
+
+  /** The stream's read came (a `ReadSink` call). */
+  private _readDone(data: Buffer): void {
+    if (this._awaitingRead) this._resumeWith(data);
+  }
+
+  /** The stream's read failed (a `ReadSink` call): a close is the end of the data. */
+  private _readFailed(error: unknown): void {
+    if (!this._awaitingRead) return;
+    if (error instanceof StreamClosedError) {
+      this._resumeWith(null);
+      return;
+    }
+    this._readReturned();
+    this._failed(error);
+  }
+
+  /** Carries on with what the stream's read gave (null: it closed). */
+  private _resumeWith(data: Buffer | null): void {
+    this._readReturned();
+    const generation = this._generation;
+    try {
+      this._took(this._stream!, data);
+    } catch (error) {
+      this._failed(error);
+      return;
+    }
+    // Unless that ended the read (whose listener may have started the next one).
+    if (this._generation === generation && this._listener !== null) this._step();
+  }
+
+  private _readReturned(): void {
+    this._awaitingRead = false;
+    if (this._timer !== null) {
+      IOLoop.current().removeTimeout(this._timer);
+      this._timer = null;
+    }
+  }
+
+  /** @internal The header or body deadline passed while a read waited for the stream. */
+  _timedOut(): void {
+    this._timer = null;
+    if (!this._awaitingRead) return;
+    // The stream's read stays pending; what it brings is dropped (see `_readDone`).
+    this._awaitingRead = false;
+    if (this._detached) this._ended(this._giveBack(this._stream!, null));
+    else this._ended(TIMED_OUT);
+  }
+
+  /**
+   * Waits for a delegate's `promise` (`afterHead`: the one `headersReceived` returned),
+   * then carries on. A close meanwhile is watched for (see `_wait`).
+   */
+  private _waitFor(promise: PromiseLike<void>, afterHead: boolean): void {
+    const generation = this._generation;
+    this._wait(this._stream!, promise).then(
+      () => {
+        if (this._generation !== generation || this._listener === null) return;
+        try {
+          this._afterWait(afterHead);
+        } catch (error) {
+          this._failed(error);
+          return;
+        }
+        this._step();
+      },
+      (error: unknown) => {
+        if (this._generation === generation) this._failed(error);
+      },
+    );
+  }
+
+  /** After the delegate took the head (`afterHead`) or a body piece: parse on. */
+  private _afterWait(afterHead: boolean): void {
+    if (afterHead) {
+      if (this._detached) return;
+      this._options!.afterHeaders?.(this._head!);
+    }
+    if (this._queue === null) this._parse(RESUME, null);
+  }
+
+  /** The read ended: tell the listener. */
+  private _ended(outcome: ReadOutcome): void {
+    const listener = this._listener!;
     this._clear();
     try {
       listener.readEnded(outcome);
@@ -232,16 +336,45 @@ export class MessageReader {
     }
   }
 
-  private _clear(): void {
-    this._delegate = null;
-    this._options = null;
-    this._pending = null;
-    this._queue = null;
+  /** The read failed: tell the listener. */
+  private _failed(error: unknown): void {
+    const listener = this._listener;
+    if (listener === null) return;
+    this._clear();
+    try {
+      listener.readFailed(error);
+    } catch (thrown) {
+      listenerThrew(thrown);
+    }
   }
 
-  private _start(delegate: InternalDelegate, options: ReadOptions): void {
+  private _clear(): void {
+    this._stream = null;
+    this._delegate = null;
+    this._options = null;
+    this._listener = null;
+    this._pending = null;
+    this._queue = null;
+    this._awaitingRead = false;
+    if (this._timer !== null) {
+      IOLoop.current().removeTimeout(this._timer);
+      this._timer = null;
+    }
+  }
+
+  private _start(
+    stream: IOStream,
+    delegate: InternalDelegate,
+    options: ReadOptions,
+    listener: ReadListener,
+  ): void {
+    this._generation++;
+    this._stream = stream;
     this._delegate = delegate;
     this._options = options;
+    this._listener = listener;
+    this._headerDeadline = null;
+    this._bodyDeadline = undefined;
     this._head = null;
     this._end = null;
     this._pending = null;
@@ -321,6 +454,11 @@ export class MessageReader {
     if (data.length > 0) stream.unread(data);
     return DETACHED;
   }
+}
+
+/** The timer callback of a reader's deadline (one function, the reader its argument). */
+function readTimedOut(reader: MessageReader): void {
+  reader._timedOut();
 }
 
 /** A `ReadListener` threw: a bug, logged since no caller can take it. */

@@ -77,6 +77,17 @@ export interface HTTP1ReadOptions {
 
 const NO_READ_OPTIONS: HTTP1ReadOptions = Object.freeze({});
 
+/**
+ * @internal Hears how a `_readResponseTo` ended: one of the two calls, once, as the
+ * Future of `readResponse` would settle. Neither may throw.
+ */
+export interface ResponseListener {
+  /** The response was read and finished; whether the connection may carry another. */
+  responseRead(reusable: boolean): void;
+  /** The read failed, as `readResponse` rejects. */
+  responseFailed(error: unknown): void;
+}
+
 /** Methods whose requests are sent chunked when they have no Content-Length (as Tornado). */
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
@@ -111,6 +122,7 @@ export class HTTP1Connection implements HTTPConnection {
   /** Client side: the response being read, and the Future `readResponse` returned. */
   private _readDelegate: InternalDelegate | null = null;
   private _readResult: Future<boolean> | null = null;
+  private _readListener: ResponseListener | null = null;
   /** The body-size limit a decoding delegate applies, asked for as the body comes. */
   private readonly _bodyLimit = (): number => this._reader.parser.maxBodySize;
 
@@ -303,30 +315,56 @@ export class HTTP1Connection implements HTTPConnection {
     delegate: HTTPMessageDelegate,
     options: HTTP1ReadOptions = NO_READ_OPTIONS,
   ): Future<boolean> {
+    const result = new Future<boolean>();
+    this._beginResponse(delegate, options, result, null);
+    return result;
+  }
+
+  /**
+   * @internal `readResponse` without a Future, for the simple client: `listener` hears
+   * the outcome, possibly before this returns. (The Future would stay in memory for as
+   * long as each response takes, for every response in flight.)
+   *
+   * @throws as `readResponse` does synchronously.
+   */
+  _readResponseTo(
+    delegate: HTTPMessageDelegate,
+    options: HTTP1ReadOptions,
+    listener: ResponseListener,
+  ): void {
+    this._beginResponse(delegate, options, null, listener);
+  }
+
+  /** `readResponse`: reports to `result` or to `listener`. */
+  private _beginResponse(
+    delegate: HTTPMessageDelegate,
+    options: HTTP1ReadOptions,
+    result: Future<boolean> | null,
+    listener: ResponseListener | null,
+  ): void {
     if (!this.isClient) throw new RuntimeError("readResponse() on a server connection");
     const stream = this._requireStream();
     this._startReading();
     const wrapped = this._wrap(delegate, options.decompress ?? this.params.decompress);
-    const result = new Future<boolean>();
     this._readDelegate = wrapped;
     this._readResult = result;
+    this._readListener = listener;
     try {
       this._reader.parser.readResponse({
         requestMethod: this._request?.method ?? "GET",
         upgradeRequested: this._upgradeRequested,
       });
     } catch (error) {
-      // A parser that failed or was upgraded before: the Future fails, as a read would.
+      // A parser that failed or was upgraded before: the read fails, as a read would.
       this._responseFailed(error, false);
-      return result;
+      return;
     }
-    void this._reader.read(
+    this._reader.read(
       stream,
       wrapped,
       this._responseReadOptions(options.onInformational),
       this._clientListener!,
     );
-    return result;
   }
 
   /**
@@ -512,7 +550,7 @@ export class HTTP1Connection implements HTTPConnection {
     this._endResponse(false, true, error, finished);
   }
 
-  /** Settles the Future `readResponse` returned. */
+  /** Settles the Future `readResponse` returned, or tells the `_readResponseTo` listener. */
   private _endResponse(
     reusable: boolean,
     failed: boolean,
@@ -520,9 +558,11 @@ export class HTTP1Connection implements HTTPConnection {
     finished: boolean,
   ): void {
     const delegate = this._readDelegate!;
-    const result = this._readResult!;
+    const result = this._readResult;
+    const listener = this._readListener;
     this._readDelegate = null;
     this._readResult = null;
+    this._readListener = null;
     if (!finished) {
       try {
         delegate.onConnectionClose();
@@ -534,8 +574,11 @@ export class HTTP1Connection implements HTTPConnection {
       }
     }
     this._reading = false;
-    if (failed) result.setException(error);
-    else result.setResult(reusable);
+    if (listener !== null) {
+      if (failed) listener.responseFailed(error);
+      else listener.responseRead(reusable);
+    } else if (failed) result!.setException(error);
+    else result!.setResult(reusable);
   }
 
   private async _readRequest(
@@ -621,7 +664,7 @@ export class HTTP1Connection implements HTTPConnection {
     options: ReadOptions,
   ): Promise<ReadOutcome> {
     return new Promise((resolve, reject) => {
-      void this._reader.read(stream, delegate, options, {
+      this._reader.read(stream, delegate, options, {
         readEnded: resolve,
         readFailed: reject,
       });
