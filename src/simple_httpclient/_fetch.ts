@@ -17,6 +17,7 @@
  * Internal to `simple_httpclient`.
  */
 import type { HTTP1Connection, HTTP1ReadOptions } from "../http1connection";
+import type { ResponseListener } from "../http1connection/http1connection";
 import type { Future } from "../concurrent";
 import { HTTPClientError } from "../httpclient/errors";
 import type { RequestProxy } from "../httpclient/request";
@@ -95,7 +96,7 @@ function positive(value: number | undefined | null): number {
 }
 
 /** One fetch; see the module header. */
-export class FetchOperation implements HTTPMessageDelegate {
+export class FetchOperation implements HTTPMessageDelegate, ResponseListener {
   /** Where the fetch is; "done" once its callback has been called. */
   phase: Phase = "queue";
   /** Index in the client's queue while queued (the client's bookkeeping). */
@@ -108,7 +109,15 @@ export class FetchOperation implements HTTPMessageDelegate {
   private _hopStart = 0;
   private _hopWallStart = 0;
   private _hop: Hop | null = null;
+  /** The current hop's plan, and whether it is on its retry. */
+  private _plan: HopPlan | null = null;
+  private _retried = false;
+  /** The exchange's connection came from the pool (it may be retried on a new one). */
+  private _reused = false;
+  /** The connection of the deadlines' concern; null once a deadline or failure took it. */
   private _conn: PooledConnection | null = null;
+  /** The connection of the exchange in progress, until its end is reported. */
+  private _exchanging: PooledConnection | null = null;
   private readonly _decompress: boolean;
 
   // The response being read.
@@ -161,7 +170,7 @@ export class FetchOperation implements HTTPMessageDelegate {
     this.phase = "connect";
     this._times.queue = loop.time() - this._fetchTime;
     if (this._deadline !== null) this._timer = loop.callAt(this._deadline, deadlinePassed, this);
-    void this._run();
+    this._run();
   }
 
   // --- HTTPMessageDelegate -------------------------------------------------------------
@@ -198,92 +207,157 @@ export class FetchOperation implements HTTPMessageDelegate {
 
   // --- the fetch -----------------------------------------------------------------------
 
-  /**
-   * Runs the fetch to its end, hop by hop (the first request, then each redirect
-   * followed); never rejects (failures end it with a 599 response).
-   *
-   * Each hop takes a connection (from the pool, or a new one), exchanges the request and
-   * the response on it, and gives it back. One async function does it all, with the
-   * steps in synchronous helpers and the rare waits in async ones: every async frame
-   * would stay in memory for as long as its response takes, for each fetch in flight.
-   */
-  private async _run(): Promise<void> {
+  // The fetch is driven by callbacks, not `await`: a suspended async frame (and the
+  // promise it awaits) would stay in memory for as long as each response takes, for every
+  // fetch in flight. On the common path (a pooled connection, a plain body) a hop runs
+  // synchronously up to the read of its response, whose end comes to `responseRead` or
+  // `responseFailed`; the rare waits (a FIN that may be on its way, a new connection, a
+  // body producer, 100-continue) are async helpers whose settling calls back in.
+  //
+  // Each hop takes a connection (from the pool, or a new one), exchanges the request and
+  // the response on it, and gives it back; then the fetch ends, or follows a redirect
+  // with the next hop. Nothing here throws to its caller: failures end the fetch with a
+  // 599 response (`_fail`).
+
+  /** Starts the first hop. */
+  private _run(): void {
+    const request = this.request;
+    this._startHop({
+      url: request.url,
+      method: request.method,
+      headers: this._requestHeaders,
+      body: request.body,
+      bodyProducer: request.bodyProducer ?? undefined,
+      authUsername: request.authUsername,
+      authPassword: request.authPassword,
+      redirectsLeft: request.maxRedirects ?? 5,
+    });
+  }
+
+  /** Starts `hop` on a connection from the pool, or a new one. */
+  private _startHop(hop: Hop): void {
     try {
-      const request = this.request;
-      const ctx = this._ctx;
-      let hop: Hop | null = {
-        url: request.url,
-        method: request.method,
-        headers: this._requestHeaders,
-        body: request.body,
-        bodyProducer: request.bodyProducer ?? undefined,
-        authUsername: request.authUsername,
-        authPassword: request.authPassword,
-        redirectsLeft: request.maxRedirects ?? 5,
-      };
-      const originalOrigin = parseTarget(request.url).origin;
-      while (hop !== null) {
-        const plan = this._beginHop(hop);
-        let retried = false;
-        let reusable: boolean;
-        let pc: PooledConnection | null;
-        for (;;) {
-          pc = retried ? null : ctx.pool.acquire(plan.connection.key);
-          if (pc !== null && !plan.retryable && ctx.ioLoop.time() - pc.releasedAt < FIN_WINDOW) {
-            pc = await this._waitForFin(pc, plan);
-            if (this._ended()) return;
-          }
-          const reused = pc !== null;
-          if (pc === null) {
-            pc = await this._connect(plan);
-            if (pc === null) return;
-          } else {
-            this._times.connect = ctx.ioLoop.time() - this._fetchTime;
-            if (plan.target.scheme === "https") this._times.appconnect = this._times.connect;
-          }
-          this.phase = "request";
-          this._conn = pc;
-          try {
-            reusable = await this._exchange(pc.conn, hop, plan.startLine);
-            break;
-          } catch (error) {
-            this._endExchange(hop, plan);
-            ctx.pool.discard(pc);
-            if (this._ended()) return;
-            if (reused && !retried && plan.retryable && error instanceof StreamClosedError) {
-              // The server closed a kept-alive connection before answering (RFC 9112
-              // §9.3.1): an idempotent request may be sent again, once, on a new connection.
-              retried = true;
-              continue;
-            }
-            throw error;
-          }
-        }
-        this._endExchange(hop, plan);
-        if (this._ended()) {
-          ctx.pool.discard(pc);
-          return;
-        }
-        ctx.pool.release(pc, reusable, this._headers);
-        const location = this._redirectTo;
-        if (location === null) {
-          this._deliver(hop);
-          return;
-        }
-        try {
-          hop = nextHop(hop, this._code, location, originalOrigin);
-        } catch (error) {
-          if (!(error instanceof HTTPClientError)) throw error;
-          // The refusal carries the 3xx response it refused to follow.
-          const response = this._response(hop, EMPTY, error);
-          error.response = response;
-          this._finish(response);
-          return;
-        }
-      }
+      this._plan = this._beginHop(hop);
+      this._retried = false;
+      this._takeConnection();
     } catch (error) {
       this._fail(error);
     }
+  }
+
+  /**
+   * Takes a pooled connection for the hop's plan (none when retrying), first letting a
+   * request that cannot be retried wait for a FIN that may be on its way; may throw.
+   */
+  private _takeConnection(): void {
+    const ctx = this._ctx;
+    const plan = this._plan!;
+    const pc = this._retried ? null : ctx.pool.acquire(plan.connection.key);
+    if (pc !== null && !plan.retryable && ctx.ioLoop.time() - pc.releasedAt < FIN_WINDOW) {
+      this._waitForFin(pc, plan).then(
+        (chosen) => {
+          if (!this._ended()) this._useConnection(chosen);
+        },
+        (error: unknown) => this._fail(error),
+      );
+      return;
+    }
+    this._useConnection(pc);
+  }
+
+  /** Exchanges on `pc` (a pooled connection), or on a new one when it is null. */
+  private _useConnection(pc: PooledConnection | null): void {
+    try {
+      if (pc === null) {
+        this._connect(this._plan!).then(
+          (opened) => {
+            if (opened === null) return;
+            this._reused = false;
+            this._exchangeOn(opened);
+          },
+          (error: unknown) => this._fail(error),
+        );
+        return;
+      }
+      const times = this._times;
+      times.connect = this._ctx.ioLoop.time() - this._fetchTime;
+      if (this._plan!.target.scheme === "https") times.appconnect = times.connect;
+      this._reused = true;
+      this._exchangeOn(pc);
+    } catch (error) {
+      this._fail(error);
+    }
+  }
+
+  /** Writes the hop's request on `pc` and reads its response into this delegate. */
+  private _exchangeOn(pc: PooledConnection): void {
+    this.phase = "request";
+    this._conn = pc;
+    this._exchanging = pc;
+    try {
+      this._exchange(pc.conn, this._hop!, this._plan!.startLine);
+    } catch (error) {
+      // Nothing was read, so no listener call comes for this exchange.
+      this.responseFailed(error);
+    }
+  }
+
+  /** @internal The exchange's response was read (`ResponseListener`). */
+  responseRead(reusable: boolean): void {
+    const pc = this._exchanging!;
+    this._exchanging = null;
+    const ctx = this._ctx;
+    const hop = this._hop!;
+    try {
+      this._endExchange(hop, this._plan!);
+      if (this._ended()) {
+        ctx.pool.discard(pc);
+        return;
+      }
+      ctx.pool.release(pc, reusable, this._headers);
+      const location = this._redirectTo;
+      if (location === null) {
+        this._deliver(hop);
+        return;
+      }
+      let next: Hop;
+      try {
+        next = nextHop(hop, this._code, location, parseTarget(this.request.url).origin);
+      } catch (error) {
+        if (!(error instanceof HTTPClientError)) throw error;
+        // The refusal carries the 3xx response it refused to follow.
+        const response = this._response(hop, EMPTY, error);
+        error.response = response;
+        this._finish(response);
+        return;
+      }
+      this._startHop(next);
+    } catch (error) {
+      this._fail(error);
+    }
+  }
+
+  /** @internal The exchange failed (`ResponseListener`, or thrown by `_exchange`). */
+  responseFailed(error: unknown): void {
+    const pc = this._exchanging!;
+    this._exchanging = null;
+    const plan = this._plan!;
+    try {
+      this._endExchange(this._hop!, plan);
+      this._ctx.pool.discard(pc);
+      if (this._ended()) return;
+      if (this._reused && !this._retried && plan.retryable && error instanceof StreamClosedError) {
+        // The server closed a kept-alive connection before answering (RFC 9112 §9.3.1): an
+        // idempotent request may be sent again, once, on a new connection.
+        this._retried = true;
+        this._takeConnection();
+        return;
+      }
+    } catch (thrown) {
+      this._fail(thrown);
+      return;
+    }
+    this._fail(error);
   }
 
   /**
@@ -388,14 +462,10 @@ export class FetchOperation implements HTTPMessageDelegate {
   }
 
   /**
-   * Writes the request on `conn` and reads the response into this delegate. Not async on
-   * the common path (no body producer, no 100-continue): one promise less per request.
+   * Writes the request on `conn` and starts reading the response into this delegate; its
+   * end comes to `responseRead` or `responseFailed`. May throw (nothing was read then).
    */
-  private _exchange(
-    conn: HTTP1Connection,
-    hop: Hop,
-    startLine: RequestStartLine,
-  ): PromiseLike<boolean> {
+  private _exchange(conn: HTTP1Connection, hop: Hop, startLine: RequestStartLine): void {
     this._code = 0;
     this._reason = "";
     this._headers = null;
@@ -409,35 +479,48 @@ export class FetchOperation implements HTTPMessageDelegate {
       if (error instanceof HTTPOutputError) throw headerInjectionError(hop.headers, error);
       throw error;
     }
-    if (!plain) return this._exchangeBody(conn, hop, this._written);
+    if (!plain) {
+      this._exchangeBody(conn, hop, this._written).catch((error: unknown) =>
+        this.responseFailed(error),
+      );
+      return;
+    }
     conn.finish();
-    return conn.readResponse(this, this._decompress ? DECOMPRESS : NO_DECOMPRESS);
+    conn._readResponseTo(this, this._decompress ? DECOMPRESS : NO_DECOMPRESS, this);
   }
 
-  /** `_exchange` for a request that waits for 100 Continue or runs a body producer. */
+  /**
+   * `_exchange` for a request that waits for 100 Continue or runs a body producer. A
+   * rejection means no read was started (the caller reports it).
+   */
   private async _exchangeBody(
     conn: HTTP1Connection,
     hop: Hop,
     written: Future<void>,
-  ): Promise<boolean> {
+  ): Promise<void> {
     if (!this._expect100) {
       await written;
       await this._writeBody(conn, hop);
-      return conn.readResponse(this, this._decompress ? DECOMPRESS : NO_DECOMPRESS);
+      conn._readResponseTo(this, this._decompress ? DECOMPRESS : NO_DECOMPRESS, this);
+      return;
     }
     // RFC 9110 §10.1.1: wait for 100 Continue; a final answer first means no body.
     let waiting = true;
-    return conn.readResponse(this, {
-      decompress: this._decompress,
-      onInformational: (line: ResponseStartLine) => {
-        if (line.code !== 100 || !waiting) return;
-        waiting = false;
-        this._writeBody(conn, hop).catch((error: unknown) => {
-          conn.close();
-          this._fail(error);
-        });
+    conn._readResponseTo(
+      this,
+      {
+        decompress: this._decompress,
+        onInformational: (line: ResponseStartLine) => {
+          if (line.code !== 100 || !waiting) return;
+          waiting = false;
+          this._writeBody(conn, hop).catch((error: unknown) => {
+            conn.close();
+            this._fail(error);
+          });
+        },
       },
-    });
+      this,
+    );
   }
 
   /** A failed write shows up as a closed stream in the read: mark its Future as seen. */
