@@ -536,6 +536,120 @@ describe("TestIOStream (scripted servers)", () => {
       expect(bufferedBytes(stream)).to.equal(10);
     }),
   );
+
+  describe("_readSome (the HTTP reader's read, without a Future)", () => {
+    /** A sink that records its calls, and whether each came inside `inside()`. */
+    function recordingSink(): {
+      calls: string[];
+      data: Buffer[];
+      errors: unknown[];
+      sink: { readDone(data: Buffer): void; readFailed(error: unknown): void };
+    } {
+      const calls: string[] = [];
+      const data: Buffer[] = [];
+      const errors: unknown[] = [];
+      return {
+        calls,
+        data,
+        errors,
+        sink: {
+          readDone: (d) => {
+            calls.push("done");
+            data.push(d);
+          },
+          readFailed: (e) => {
+            calls.push("failed");
+            errors.push(e);
+          },
+        },
+      };
+    }
+
+    /** A stream connected to a raw server; returns both ends. */
+    async function connected(): Promise<{ stream: IOStream; raw: net.Socket }> {
+      let accept!: (socket: net.Socket) => void;
+      const accepted = new Promise<net.Socket>((resolve) => (accept = resolve));
+      const { port } = await fixtures.current.listen((socket) => accept(socket));
+      const stream = fixtures.current.track(new IOStream());
+      await stream.connect({ host: "127.0.0.1", port });
+      return { stream, raw: await accepted };
+    }
+
+    it(
+      "returns buffered bytes at once, at most maxBytes, and calls no sink",
+      genTest(async () => {
+        const { stream, raw } = await connected();
+        raw.write("0123456789");
+        // A read that completes once all ten bytes are here leaves nothing buffered...
+        expect((await stream.readBytes(2)).toString()).to.equal("01");
+        await receivedAtLeast(stream.socket, 10);
+        // ...and the other eight wait in the buffer.
+        const r = recordingSink();
+        expect(stream._readSome(5, r.sink)!.toString()).to.equal("23456");
+        expect(stream._readSome(100, r.sink)!.toString()).to.equal("789");
+        expect(stream.reading()).to.equal(false);
+        await sleep(0.01);
+        expect(r.calls).to.deep.equal([]);
+      }),
+    );
+
+    it(
+      "returns null with nothing buffered, and the sink hears the next bytes once",
+      genTest(async () => {
+        const { stream, raw } = await connected();
+        const r = recordingSink();
+        expect(stream._readSome(4, r.sink)).to.equal(null);
+        expect(stream.reading()).to.equal(true);
+        raw.write("abcdef");
+        await receivedAtLeast(stream.socket, 6);
+        await sleep(0.01);
+        expect(r.calls).to.deep.equal(["done"]);
+        expect(r.data[0]!.toString()).to.equal("abcd");
+        expect(stream.reading()).to.equal(false);
+        expect((await stream.readBytes(2)).toString()).to.equal("ef");
+      }),
+    );
+
+    it(
+      "tells the sink of a close in a microtask, never from inside close()",
+      genTest(async () => {
+        const { stream } = await connected();
+        const r = recordingSink();
+        expect(stream._readSome(4, r.sink)).to.equal(null);
+        stream.close();
+        expect(r.calls, "called from inside close()").to.deep.equal([]);
+        await Promise.resolve();
+        expect(r.calls).to.deep.equal(["failed"]);
+        expect(r.errors[0]).to.be.instanceOf(StreamClosedError);
+        expect(stream.reading()).to.equal(false);
+      }),
+    );
+
+    it(
+      "gives what is buffered after a close, then throws StreamClosedError",
+      genTest(async () => {
+        const { stream, raw } = await connected();
+        raw.end("last");
+        await stream.readBytes(0);
+        while (!stream.closed()) await sleep(0.001);
+        const r = recordingSink();
+        expect(stream._readSome(100, r.sink)!.toString()).to.equal("last");
+        expect(() => stream._readSome(100, r.sink)).to.throw(StreamClosedError);
+        expect(r.calls).to.deep.equal([]);
+      }),
+    );
+
+    it(
+      "refuses while another read is pending",
+      genTest(async () => {
+        const { stream } = await connected();
+        const pending = stream.readBytes(1);
+        expect(() => stream._readSome(1, recordingSink().sink)).to.throw("Already reading");
+        stream.close();
+        await rejection(pending);
+      }),
+    );
+  });
 });
 
 describe("TestIOStreamWebHTTP", () => {
