@@ -34,6 +34,7 @@ import {
   useClientEnv,
 } from "./helpers/http_client_env";
 import { loadTestCerts } from "./helpers/tls";
+import { rejection } from "./helpers/assertions";
 
 const VERSION = (
   JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as {
@@ -152,6 +153,31 @@ for (const protocol of ["http", "https"] as Protocol[]) {
           expect((await done[i]!).body.toString()).to.equal(`done ${i}`);
         }
         expect(app.triggerOrder).to.deep.equal(["0", "1", "2", "3"]);
+      }),
+    );
+
+    it(
+      "ends a long queue of requests that fail as they start, each with its own error",
+      test(async ({ app, url, options, track }) => {
+        // Each refused request ends inside its own start and frees the slot for the next:
+        // 20,000 of them once overflowed the stack (RangeError), one frame per request.
+        const client = track(new SimpleAsyncHTTPClient(options({ maxClients: 1 })));
+        const first = client.fetch(url("/trigger?id=first"));
+        const refused = Array.from({ length: 20000 }, () =>
+          rejection(client.fetch(url("/hello"), { method: "GET", body: "not allowed" })),
+        );
+        const last = client.fetch(url("/hello"));
+        await app.waitForTriggers(1);
+        expect(client.queueLength).to.equal(20001);
+        app.triggers.shift()!.finish("first");
+        expect((await first).body.toString()).to.equal("first");
+        for (const error of await Promise.all(refused)) {
+          expect(error).to.be.instanceOf(TypeError);
+          expect((error as Error).message).to.match(/^Body must be None for method GET/);
+        }
+        expect((await last).body.toString()).to.equal("Hello world!");
+        expect(client.queueLength).to.equal(0);
+        expect(client.active).to.equal(0);
       }),
     );
 

@@ -127,6 +127,8 @@ export class SimpleAsyncHTTPClient extends AsyncHTTPClient implements FetchConte
   private _queue: (FetchOperation | null)[] = [];
   private _queueHead = 0;
   private _queued = 0;
+  /** True while `_processQueue` runs (see there). */
+  private _processingQueue = false;
 
   constructor(options: SimpleAsyncHTTPClientOptions = {}) {
     super(options);
@@ -217,15 +219,24 @@ export class SimpleAsyncHTTPClient extends AsyncHTTPClient implements FetchConte
   }
 
   private _processQueue(): void {
+    // A fetch that fails as it starts (a bad request, say) ends inside `start()`, which
+    // calls back here: the loop below takes the slot it freed, rather than a nested loop
+    // one stack frame deeper for each such fetch in the queue.
+    if (this._processingQueue) return;
+    this._processingQueue = true;
     const queue = this._queue;
-    while (this._active < this.maxClients && this._queueHead < queue.length) {
-      const next = queue[this._queueHead];
-      queue[this._queueHead++] = null;
-      if (next === null || next === undefined) continue;
-      next.queueIndex = -1;
-      this._queued--;
-      this._active++;
-      next.start();
+    try {
+      while (this._active < this.maxClients && this._queueHead < queue.length) {
+        const next = queue[this._queueHead];
+        queue[this._queueHead++] = null;
+        if (next === null || next === undefined) continue;
+        next.queueIndex = -1;
+        this._queued--;
+        this._active++;
+        next.start();
+      }
+    } finally {
+      this._processingQueue = false;
     }
     if (this._queueHead === queue.length) {
       queue.length = 0;
