@@ -11,6 +11,8 @@
  *   with the parser's `HTTPInputError` instead of waiting on the delegate, while one that
  *   arrived whole is still delivered in order.
  * - Header and body deadlines apply to the reads, as Tornado's timeouts do.
+ * - Callbacks drive it, not `await` (see `read`): the stream reports each read to the
+ *   reader as a `ReadSink`, and the end goes to a `ReadListener`.
  */
 import { isThenable } from "../concurrent";
 import {

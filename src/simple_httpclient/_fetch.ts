@@ -297,8 +297,9 @@ export class FetchOperation implements HTTPMessageDelegate, ResponseListener {
     try {
       this._exchange(pc.conn, this._hop!, this._plan!.startLine);
     } catch (error) {
-      // Nothing was read, so no listener call comes for this exchange.
-      this.responseFailed(error);
+      // Thrown before the read began (else its end was reported, and that never throws).
+      if (this._exchanging === pc) this.responseFailed(error);
+      else this._fail(error);
     }
   }
 
