@@ -229,6 +229,44 @@ describe("HTTP1ConnectionTest", () => {
     );
 
     it(
+      "_readResponseTo tells its listener once, as readResponse's Future would settle",
+      genTest(async () => {
+        /** A listener that records its calls; `ended` resolves at the first. */
+        const listen = () => {
+          const calls: [string, unknown][] = [];
+          let heard!: () => void;
+          const ended = new Promise<void>((resolve) => (heard = resolve));
+          const listener = {
+            responseRead: (reusable: boolean) => void (calls.push(["read", reusable]), heard()),
+            responseFailed: (error: unknown) => void (calls.push(["failed", error]), heard()),
+          };
+          return { calls, ended, listener };
+        };
+        const good = await raw(answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        await get(good.conn);
+        const rec = new Recorder();
+        const first = listen();
+        good.conn._readResponseTo(rec, {}, first.listener);
+        await first.ended;
+        await sleep(0.01);
+        expect(first.calls).to.deep.equal([["read", true]]);
+        expect(rec.body).to.equal("ok");
+        expect(rec.events.at(-1)).to.equal("finish");
+
+        const bad = await raw(answer("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n"));
+        await get(bad.conn);
+        const second = listen();
+        bad.conn._readResponseTo(new Recorder(), {}, second.listener);
+        await second.ended;
+        await sleep(0.01);
+        expect(second.calls).to.have.length(1);
+        expect(second.calls[0]![0]).to.equal("failed");
+        expect(second.calls[0]![1]).to.be.instanceOf(HTTPInputError);
+        expect(bad.stream.closed()).to.equal(true);
+      }),
+    );
+
+    it(
       "reads a chunked response from node:http (test_chunked)",
       genTest(async () => {
         const port = await nodeServer((_req, res) => {
