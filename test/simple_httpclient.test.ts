@@ -25,7 +25,7 @@ import {
 } from "../src/simple_httpclient";
 import { ExpectLog, setupAsyncTest } from "../src/testing";
 import { RuntimeError } from "../src/util";
-import { answerWith, type Protocol } from "./helpers/http_apps";
+import { answerWith, patterned, type Protocol } from "./helpers/http_apps";
 import {
   canListenOnIPv6,
   errorText,
@@ -483,6 +483,22 @@ for (const protocol of ["http", "https"] as Protocol[]) {
         const startLines = headers.filter((h) => h.startsWith("HTTP/"));
         expect(startLines).to.have.length(1);
         expect(startLines[0]).to.match(/^HTTP\/1\.1 200/);
+      }),
+    );
+
+    it(
+      "leaves every streamingCallback chunk intact after the call: they are the caller's",
+      test(async ({ fetch }) => {
+        const size = 4 * 1024 * 1024;
+        for (const chunked of ["0", "1"]) {
+          const kept: Buffer[] = [];
+          const response = await fetch(`/big?size=${size}&pattern=1&chunked=${chunked}`, {
+            streamingCallback: (chunk) => void kept.push(chunk),
+          });
+          expect(response.code).to.equal(200);
+          expect(kept.length, "several reads").to.be.above(4);
+          expect(Buffer.concat(kept).equals(patterned(size)), `chunked=${chunked}`).to.equal(true);
+        }
       }),
     );
 

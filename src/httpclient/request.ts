@@ -61,7 +61,9 @@ export interface HTTPRequestOptions {
   networkInterface?: string;
   /**
    * Receives each body chunk as it arrives (the response's `buffer` stays empty). A
-   * returned promise is awaited before more is read (flow control).
+   * returned promise is awaited before more is read (flow control). A chunk is the
+   * caller's to keep (never written again), but it may be a view of a larger read buffer
+   * that it keeps alive: copy small pieces kept for long.
    */
   streamingCallback?: (chunk: Buffer) => void | PromiseLike<void>;
   /** Receives the status line and each header line (with CRLF), then a blank line. */

@@ -362,7 +362,7 @@ function route(
     }
     case "/big": {
       const size = Number(arg(args, "size", String(1024 * 1024)));
-      const payload = Buffer.alloc(size, "a");
+      const payload = arg(args, "pattern", "") === "1" ? patterned(size) : Buffer.alloc(size, "a");
       if (arg(args, "chunked", "") === "1") {
         res.writeHead(200, { "Content-Type": "text/plain" });
         for (let i = 0; i < size; i += 16384) res.write(payload.subarray(i, i + 16384));
@@ -540,4 +540,14 @@ export function answerWith(
       socket.write(typeof piece === "string" ? Buffer.from(piece, "latin1") : piece);
     if (close) socket.end();
   };
+}
+
+/**
+ * `size` bytes where byte i is i mod 251: a piece of it written over another (a read
+ * buffer reused too early) shows, since 251 divides no power of two.
+ */
+export function patterned(size: number): Buffer {
+  const bytes = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i++) bytes[i] = i % 251;
+  return bytes;
 }
