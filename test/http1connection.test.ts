@@ -17,6 +17,7 @@ import {
   RequestStartLine,
   type HTTPMessageDelegate,
 } from "../src/httputil";
+import { IOLoop } from "../src/ioloop";
 import { IOStream, StreamClosedError } from "../src/iostream";
 import { sleep } from "../src/gen";
 import { genTest, setupAsyncTest } from "../src/testing";
@@ -619,6 +620,28 @@ describe("HTTP1ConnectionTest", () => {
         expect(await conn.readResponse(rec)).to.equal(false);
         expect(rec.events).to.deep.equal(["close"]);
         expect(stream.closed()).to.equal(true);
+      }),
+    );
+
+    it(
+      "leaves no deadline timer behind once a response came in time",
+      genTest(async () => {
+        const { conn, socket } = await raw(
+          answer("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"),
+          { headerTimeout: 30, bodyTimeout: 30 },
+        );
+        const timeouts = (): number => IOLoop.current()._pendingWork().timeouts;
+        const before = timeouts();
+        await get(conn);
+        const rec = new Recorder();
+        const reading = conn.readResponse(rec);
+        // The head came; the body waits, with its deadline (only) armed.
+        await until(() => rec.events.includes("headers"));
+        expect(timeouts()).to.equal(before + 1);
+        (await socket).write("0123456789");
+        expect(await reading).to.equal(true);
+        expect(rec.body).to.equal("0123456789");
+        expect(timeouts()).to.equal(before);
       }),
     );
 
