@@ -9,6 +9,7 @@
  */
 import { expect } from "chai";
 import * as http from "node:http";
+import * as https from "node:https";
 import type { AsyncHTTPClient, FetchOptions } from "../src/httpclient/base";
 import { HTTPClientError } from "../src/httpclient/errors";
 import { HTTPInputError } from "../src/httputil";
@@ -24,6 +25,9 @@ import {
   type ProxyServerOptions,
 } from "./helpers/proxy_server";
 import { loadTestCerts } from "./helpers/tls";
+
+/** A `Proxy-Authorization` value set by hand: Basic for "hand:set". */
+const HAND_SET = `Basic ${Buffer.from("hand:set").toString("base64")}`;
 
 function causeOf(error: Error): unknown {
   return (error as Error & { cause?: unknown }).cause;
@@ -126,21 +130,61 @@ describe("SimpleHTTPClientProxyTest", () => {
   );
 
   it(
-    "never sends a Proxy-Authorization header set by hand into the tunnel",
+    "sends a Proxy-Authorization set by hand with the CONNECT, never into the tunnel",
     genTest(async () => {
       const target = await startTarget("https");
-      const proxy = await startProxy();
+      const proxy = await startProxy({ credentials: { username: "hand", password: "set" } });
       const response = await withClient((client) =>
         client.fetch(target.url("/"), {
           proxyHost: "127.0.0.1",
           proxyPort: proxy.port,
-          headers: { "Proxy-Authorization": "Basic aGFuZDpzZXQ=" },
+          headers: { "Proxy-Authorization": HAND_SET },
           caCerts: CA(),
         }),
       );
       expect(response.code).to.equal(200);
+      expect(proxy.proxyAuthorizations).to.deep.equal([HAND_SET]);
       expect(target.seen).to.have.length(1);
       expect(target.seen[0]!.headers["proxy-authorization"]).to.equal(undefined);
+    }),
+  );
+
+  it(
+    "keeps a hand-set Proxy-Authorization across a same-origin redirect, not a cross-origin one",
+    genTest(async () => {
+      const other = await startTarget("https");
+      const seen: string[] = [];
+      const redirecting = https.createServer(serverTls, (req, res) => {
+        seen.push(`${req.url} ${String(req.headers["proxy-authorization"])}`);
+        if (req.url === "/same") res.writeHead(302, { Location: "/final" }).end();
+        else if (req.url === "/cross") res.writeHead(302, { Location: other.url("/") }).end();
+        else res.end("final");
+      });
+      const port = await testNet.current.listen(redirecting);
+      const proxy = await startProxy({ credentials: { username: "hand", password: "set" } });
+      const options = {
+        proxyHost: "127.0.0.1",
+        proxyPort: proxy.port,
+        headers: { "Proxy-Authorization": HAND_SET },
+        caCerts: CA(),
+      };
+      const same = await withClient((client) =>
+        client.fetch(`https://127.0.0.1:${port}/same`, options),
+      );
+      expect(same.code).to.equal(200);
+      expect(same.body.toString()).to.equal("final");
+      expect(proxy.refusedAuth).to.equal(0);
+      // A credential header goes no further than its origin (as Authorization does): the
+      // other origin's tunnel is asked for without it, and the proxy refuses it.
+      const error = await withClient((client) =>
+        rejection(client.fetch(`https://127.0.0.1:${port}/cross`, options)),
+      );
+      expect(error).to.be.instanceOf(HTTPClientError);
+      expect((error as HTTPClientError).code).to.equal(407);
+      expect(proxy.refusedAuth).to.equal(1);
+      expect(proxy.connectHeaders.at(-1)!["proxy-authorization"]).to.equal(undefined);
+      expect(other.seen).to.deep.equal([]);
+      expect(seen).to.deep.equal(["/same undefined", "/final undefined", "/cross undefined"]);
     }),
   );
 

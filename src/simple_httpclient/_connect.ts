@@ -133,11 +133,17 @@ function tlsOptionsOf(request: RequestProxy): SSLOptions | tls.SecureContext | u
 
 /**
  * Works out where to connect for `target` and the key of the connections that qualify.
+ * `tunnelAuthorization` is a `Proxy-Authorization` value set by hand: an https tunnel's
+ * CONNECT carries it when no `proxyUsername` is given.
  *
  * @throws {TypeError} for a `networkInterface` that is not an IP address (Tornado's
  *   message), and an unsupported `proxyAuthMode`.
  */
-export function planConnection(target: Target, request: RequestProxy): ConnectPlan {
+export function planConnection(
+  target: Target,
+  request: RequestProxy,
+  tunnelAuthorization?: string,
+): ConnectPlan {
   let key = target.origin;
   const af: FamilyOption = request.allowIpv6 === false ? 4 : 0;
   if (af !== 0) key += "|v4";
@@ -179,6 +185,9 @@ export function planConnection(target: Target, request: RequestProxy): ConnectPl
       authMode: request.proxyAuthMode,
     };
     proxyAuthorization = proxyAuthorizationHeader(proxy);
+    if (proxyAuthorization === undefined && target.scheme === "https") {
+      proxyAuthorization = tunnelAuthorization;
+    }
     const proxyKey = `proxy=${idOf(proxyHost)}:${proxyPort},${idOf(proxyAuthorization ?? "")}`;
     // Plain http through a proxy sends absolute-form requests: one proxy connection
     // serves every origin. A tunnel belongs to its target.

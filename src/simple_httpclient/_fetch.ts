@@ -380,7 +380,11 @@ export class FetchOperation implements HTTPMessageDelegate, ResponseListener {
     }
     const target = parseTarget(hop.url);
     checkMethodAndBody(hop, request);
-    const connection = planConnection(target, request);
+    const connection = planConnection(
+      target,
+      request,
+      hop.headers.get("Proxy-Authorization") ?? hop.tunnelAuthorization,
+    );
     addClientHeaders(hop, target, request, {
       keepAlive: ctx.keepAlive,
       decompress: this._decompress,
@@ -394,9 +398,14 @@ export class FetchOperation implements HTTPMessageDelegate, ResponseListener {
       hop.headers.set("Proxy-Authorization", connection.proxyAuthorization);
     } else if (viaProxy && target.scheme === "https") {
       // RFC 9110 §11.7.2: Proxy-Authorization is for the next inbound proxy; inside a
-      // tunnel that is the origin server, which must never see proxy credentials. (Give
-      // them as proxyUsername/proxyPassword: they then go with the CONNECT.)
-      hop.headers.delete("Proxy-Authorization");
+      // tunnel that is the origin server, which must never see proxy credentials. One set
+      // by hand goes with the CONNECT instead (unless proxyUsername gave the proxy's), and
+      // stays with the hop for a retry or a same-origin redirect (see `nextHop`).
+      const handSet = hop.headers.get("Proxy-Authorization");
+      if (handSet !== undefined) {
+        hop.tunnelAuthorization = handSet;
+        hop.headers.delete("Proxy-Authorization");
+      }
     }
     return {
       target,

@@ -30,6 +30,11 @@ export interface Hop {
   authPassword: string | undefined;
   /** Redirects this hop may still follow. */
   redirectsLeft: number;
+  /**
+   * A `Proxy-Authorization` set by hand on a request through an https tunnel: taken out of
+   * `headers` (the origin server must not see it) to go with the CONNECT.
+   */
+  tunnelAuthorization?: string;
 }
 
 /** Status codes that are followed when they come with a `Location` (as Tornado). */
@@ -76,7 +81,7 @@ export function redirectLocation(
 export function nextHop(hop: Hop, code: number, location: string, originalOrigin: string): Hop {
   const headers = hop.headers.copy();
   headers.delete("Host");
-  let { method, body, bodyProducer, authUsername, authPassword } = hop;
+  let { method, body, bodyProducer, authUsername, authPassword, tunnelAuthorization } = hop;
   let url = location;
   // RFC 9110 §15.4.4: 303 means "GET the result" (HEAD stays HEAD); §15.4.2-3: user agents
   // have long turned POST into GET on 301 and 302, which Tornado (and browsers) keep.
@@ -105,6 +110,7 @@ export function nextHop(hop: Hop, code: number, location: string, originalOrigin
   if (target.origin !== originalOrigin) {
     authUsername = undefined;
     authPassword = undefined;
+    tunnelAuthorization = undefined;
     url = stripUserinfo(url);
     for (const name of CREDENTIAL_HEADERS) headers.delete(name);
   }
@@ -117,5 +123,6 @@ export function nextHop(hop: Hop, code: number, location: string, originalOrigin
     authUsername,
     authPassword,
     redirectsLeft: hop.redirectsLeft - 1,
+    tunnelAuthorization,
   };
 }
