@@ -277,6 +277,7 @@ export class MessageReader {
     if (this._generation === generation && this._listener !== null) this._step();
   }
 
+  /** The stream's read came back: nothing waits for it now, and its deadline is off. */
   private _readReturned(): void {
     this._awaitingRead = false;
     if (this._timer !== null) {
