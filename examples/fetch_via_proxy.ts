@@ -10,7 +10,9 @@
  * - an `https` URL goes through a CONNECT tunnel: the proxy only pipes bytes, and TLS
  *   (certificate checked against our CA) runs end to end with the server;
  * - the credentials reach the proxy only: neither server sees `Proxy-Authorization`;
- * - without credentials the proxy answers 407, which fetch raises as an `HTTPClientError`.
+ * - without credentials the proxy answers 407, which fetch raises as an `HTTPClientError`;
+ * - a `Proxy-Authorization` header set by hand (a token from elsewhere, say) goes with the
+ *   CONNECT of an https tunnel, never to the server inside it.
  * Nothing leaves 127.0.0.1.
  *
  * Run it: `npx ts-node examples/fetch_via_proxy.ts`.
@@ -84,7 +86,7 @@ function listen(server: net.Server): Promise<number> {
   );
 }
 
-/** Fetches through the proxy three ways; returns what it printed. */
+/** Fetches through the proxy four ways; returns what it printed. */
 export async function main(): Promise<string[]> {
   const out: string[] = [];
   const say = (line: string): void => {
@@ -129,6 +131,21 @@ export async function main(): Promise<string[]> {
       if (!(error instanceof HTTPClientError)) throw error;
       say(`no credentials: ${error.name} ${error.code}`);
     }
+
+    // A client of its own, so that a new tunnel (and so a CONNECT) is needed.
+    const byHand = new AsyncHTTPClient({ forceInstance: true });
+    try {
+      const third = await byHand.fetch(`https://127.0.0.1:${securePort}/by-hand`, {
+        proxyHost: "127.0.0.1",
+        proxyPort,
+        headers: { "Proxy-Authorization": CREDENTIALS },
+        caCerts: viaProxy.caCerts,
+      });
+      say(`header set by hand: ${third.code} server saw ${third.body.toString()}`);
+    } finally {
+      byHand.close();
+    }
+    say(`proxy: ${stats.tunnels} tunnels opened in all`);
   } finally {
     client.close();
     for (const server of [plain, secure, proxy]) {

@@ -101,7 +101,7 @@ describe("Examples", function () {
     ]);
   });
 
-  it("fetch_via_proxy fetches http and https through a local proxy and shows a 407", () => {
+  it("fetch_via_proxy fetches http and https through a local proxy, shows a 407 and a hand-set Proxy-Authorization", () => {
     const out = runExample("fetch_via_proxy");
     expect(out.status, out.stderr).to.equal(0);
     expect(out.stdout.trim().split("\n")).to.deep.equal([
@@ -109,6 +109,8 @@ describe("Examples", function () {
       "https: 200 server saw GET /secret (Proxy-Authorization: none)",
       "proxy: 1 request forwarded, 1 tunnel opened",
       "no credentials: HTTPClientError 407",
+      "header set by hand: 200 server saw GET /by-hand (Proxy-Authorization: none)",
+      "proxy: 2 tunnels opened in all",
     ]);
   });
 
