@@ -277,7 +277,10 @@ export class MessageReader {
     if (this._generation === generation && this._listener !== null) this._step();
   }
 
-  /** The stream's read came back: nothing waits for it now, and its deadline is off. */
+  /**
+   * Nothing waits for a read of the stream any more (it came back, or the read ended):
+   * its deadline is off.
+   */
   private _readReturned(): void {
     this._awaitingRead = false;
     if (this._timer !== null) {
@@ -358,11 +361,7 @@ export class MessageReader {
     this._listener = null;
     this._pending = null;
     this._queue = null;
-    this._awaitingRead = false;
-    if (this._timer !== null) {
-      IOLoop.current().removeTimeout(this._timer);
-      this._timer = null;
-    }
+    this._readReturned();
   }
 
   private _start(
