@@ -20,6 +20,15 @@ type Kind = typeof BYTES | typeof INTO | typeof DELIMITER | typeof REGEX | typeo
 const FIRST_REGEX_WINDOW = 64 * 1024;
 
 /**
+ * Fails `future` with `error` unless it is done, and marks its exception as seen: nobody
+ * may be waiting on it, and reading the exception silences the GC report.
+ */
+export function failQuietly(future: Future<unknown>, error: unknown): void {
+  if (!future.done()) future.setException(error);
+  if (!future.cancelled()) future.exception();
+}
+
+/**
  * Hears the outcome of a read started without a Future (`BaseIOStream._readSome`): one of
  * the two calls, once. `readDone` may come synchronously from inside the stream's data
  * handler; `readFailed` comes in a microtask, never from inside `close()`.
@@ -151,15 +160,13 @@ export class PendingRead<T = unknown> {
   }
 
   /**
-   * Fails the read with `error` unless it is done. A Future's exception is marked as
-   * seen (nobody may be waiting on it: that silences the GC report); a sink hears it in
-   * a microtask.
+   * Fails the read with `error` unless it is done: a Future through {@link failQuietly},
+   * a sink in a microtask.
    */
   fail(error: unknown): void {
     const future = this.future;
     if (future !== null) {
-      if (!future.done()) future.setException(error);
-      if (!future.cancelled()) future.exception();
+      failQuietly(future, error);
       return;
     }
     const sink = this._sink;

@@ -38,7 +38,7 @@ import { IOLoop } from "../ioloop";
 import { genLog } from "../log";
 import { RuntimeError } from "../util";
 import { StreamBufferFullError, StreamClosedError, UnsatisfiableReadError } from "./errors";
-import { PendingRead, type ReadSink } from "./_pending_read";
+import { failQuietly, PendingRead, type ReadSink } from "./_pending_read";
 import type { SlabReader } from "./_slab_reader";
 import { StreamBuffer } from "./stream_buffer";
 import { WriteQueue } from "./_write_queue";
@@ -674,9 +674,7 @@ export class BaseIOStream {
 
   /** Fails `future` with `StreamClosedError(this.error)` unless it is done. */
   private _failFuture(future: Future<unknown>): void {
-    if (!future.done()) future.setException(new StreamClosedError(this.error));
-    // Nobody may be waiting on it: reading the exception silences the GC report.
-    if (!future.cancelled()) future.exception();
+    failQuietly(future, new StreamClosedError(this.error));
   }
 
   /** Fails what still waits on the stream and queues the close callback (once). */

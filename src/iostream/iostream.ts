@@ -25,6 +25,7 @@ import { RuntimeError } from "../util";
 import { tlsModule } from "../util/_lazy_builtins";
 import { BaseIOStream, isConnReset, type IOStreamOptions } from "./base_iostream";
 import { StreamClosedError } from "./errors";
+import { failQuietly } from "./_pending_read";
 import { SlabReader } from "./_slab_reader";
 
 /**
@@ -297,8 +298,7 @@ export class SSLIOStream extends IOStream {
     this._handshakeFuture = null;
     if (future === null) return;
     // As in Tornado: the handshake waiter sees the real error (typically a TLS error).
-    if (!future.done()) future.setException(this.error ?? new StreamClosedError());
-    if (!future.cancelled()) future.exception();
+    failQuietly(future, this.error ?? new StreamClosedError());
   }
 
   private readonly _onSecure = (): void => {
