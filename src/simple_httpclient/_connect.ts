@@ -31,6 +31,7 @@ import { TimeoutError } from "../util";
 import { HTTPStreamClosedError, HTTPTimeoutError } from "./errors";
 import { PooledConnection, type ConnectionPool } from "./_pool";
 import { connectTunnel, proxyAuthorizationHeader, type ProxyConfig } from "./_proxy";
+import type { Hop } from "./_redirect";
 import type { Target } from "./_target";
 
 /** The message of a connect-phase `TimeoutError` (turned into `HTTPTimeoutError`). */
@@ -132,18 +133,15 @@ function tlsOptionsOf(request: RequestProxy): SSLOptions | tls.SecureContext | u
 }
 
 /**
- * Works out where to connect for `target` and the key of the connections that qualify.
- * `tunnelAuthorization` is a `Proxy-Authorization` value set by hand: an https tunnel's
- * CONNECT carries it when no `proxyUsername` is given.
+ * Works out where to connect for `hop`'s `target` and the key of the connections that
+ * qualify. An https tunnel's CONNECT carries a `Proxy-Authorization` set by hand on the
+ * hop (or taken out of an earlier hop's headers: `Hop.tunnelAuthorization`) when no
+ * `proxyUsername` is given.
  *
  * @throws {TypeError} for a `networkInterface` that is not an IP address (Tornado's
  *   message), and an unsupported `proxyAuthMode`.
  */
-export function planConnection(
-  target: Target,
-  request: RequestProxy,
-  tunnelAuthorization?: string,
-): ConnectPlan {
+export function planConnection(target: Target, request: RequestProxy, hop: Hop): ConnectPlan {
   let key = target.origin;
   const af: FamilyOption = request.allowIpv6 === false ? 4 : 0;
   if (af !== 0) key += "|v4";
@@ -186,7 +184,7 @@ export function planConnection(
     };
     proxyAuthorization = proxyAuthorizationHeader(proxy);
     if (proxyAuthorization === undefined && target.scheme === "https") {
-      proxyAuthorization = tunnelAuthorization;
+      proxyAuthorization = hop.headers.get("Proxy-Authorization") ?? hop.tunnelAuthorization;
     }
     const proxyKey = `proxy=${idOf(proxyHost)}:${proxyPort},${idOf(proxyAuthorization ?? "")}`;
     // Plain http through a proxy sends absolute-form requests: one proxy connection

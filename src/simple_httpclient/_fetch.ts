@@ -380,11 +380,7 @@ export class FetchOperation implements HTTPMessageDelegate, ResponseListener {
     }
     const target = parseTarget(hop.url);
     checkMethodAndBody(hop, request);
-    const connection = planConnection(
-      target,
-      request,
-      hop.headers.get("Proxy-Authorization") ?? hop.tunnelAuthorization,
-    );
+    const connection = planConnection(target, request, hop);
     addClientHeaders(hop, target, request, {
       keepAlive: ctx.keepAlive,
       decompress: this._decompress,
