@@ -229,6 +229,35 @@ export class BaseIOStream {
   }
 
   /**
+   * `readUntil` without the wait: the bytes up to and including `delimiter` when they are
+   * already buffered, or null when more data must come first (then `await readUntil(...)`
+   * reads the line). A loop over lines that are mostly buffered runs without a Future or
+   * an `await` per line (JavaScript suspends on every `await`, even of a done Future, where
+   * Python's `await` goes straight on; see the porting guide).
+   *
+   * @param options.maxBytes as for {@link readUntil}: when the buffered bytes show the
+   *   delimiter is not within it, the stream closes and this throws.
+   * @returns the bytes, delimiter included (see `StreamBuffer` on aliasing), or null.
+   * @throws `RuntimeError` ("Already reading") while another read is pending;
+   *   `StreamClosedError` when the stream is closed and the buffer cannot satisfy it, or
+   *   (its `realError` an `UnsatisfiableReadError`) when `maxBytes` is exceeded.
+   * @example
+   * const line = stream.tryReadUntil("\r\n") ?? (await stream.readUntil("\r\n"));
+   */
+  tryReadUntil(
+    delimiter: Buffer | Uint8Array | string,
+    options?: { maxBytes?: number },
+  ): Buffer | null {
+    const bytes = this._delimiterBuffer(delimiter);
+    const maxBytes = options?.maxBytes ?? Infinity;
+    if (this._read === null) {
+      const line = this._buffer.consumeThrough(bytes, maxBytes);
+      if (line !== null) return line;
+    }
+    return this._tryRead(PendingRead.delimiter(bytes, maxBytes));
+  }
+
+  /**
    * Reads up to and including the first match of `regex`, searched in the buffered bytes
    * read as latin1 (one character per byte; `g` and `y` flags are ignored).
    *
@@ -251,13 +280,28 @@ export class BaseIOStream {
    * const body = await stream.readBytes(contentLength);
    */
   readBytes(numBytes: number, options?: { partial?: boolean }): Future<Buffer> {
-    if (!Number.isSafeInteger(numBytes) || numBytes < 0) {
-      throw new TypeError(`readBytes needs a non-negative integer; got ${String(numBytes)}`);
-    }
+    checkByteCount(numBytes);
     if (this._read === null && this._buffer.length >= numBytes) {
       return doneFuture(this._buffer.consume(numBytes));
     }
     return this._startRead(PendingRead.bytes(numBytes, options?.partial === true));
+  }
+
+  /**
+   * `readBytes` without the wait: `numBytes` bytes when they are already buffered, or null
+   * when more data must come first (then `await readBytes(numBytes)` reads them).
+   *
+   * @throws as {@link readBytes}; `StreamClosedError` when the stream is closed with fewer
+   *   than `numBytes` bytes buffered.
+   * @example
+   * const frame = stream.tryReadBytes(size) ?? (await stream.readBytes(size));
+   */
+  tryReadBytes(numBytes: number): Buffer | null {
+    checkByteCount(numBytes);
+    if (this._read === null && this._buffer.length >= numBytes) {
+      return this._buffer.consume(numBytes);
+    }
+    return this._tryRead(PendingRead.bytes(numBytes, false));
   }
 
   /**
@@ -496,6 +540,27 @@ export class BaseIOStream {
   }
 
   /**
+   * Satisfies `read` from the buffer alone, without making it the pending read: its bytes,
+   * or null when more must arrive (`tryReadUntil`, `tryReadBytes`).
+   */
+  private _tryRead(read: PendingRead<Buffer>): Buffer | null {
+    if (this._read !== null) {
+      this._checkClosed();
+      throw new RuntimeError("Already reading");
+    }
+    let end: number;
+    try {
+      end = read.findEnd(this._buffer);
+    } catch (error) {
+      this._unsatisfiable(error);
+      throw new StreamClosedError(this.error);
+    }
+    if (end >= 0) return read.take(this._buffer, end);
+    if (this._closed) throw new StreamClosedError(this.error);
+    return null;
+  }
+
+  /**
    * @internal `readBytes(maxBytes, { partial: true })` without a Future, for the HTTP
    * message reader (a Future and an `await` per read stay in memory for as long as each
    * response takes, for every response in flight): returns the bytes at once if any are
@@ -690,6 +755,13 @@ export class BaseIOStream {
     const callback = this._closeCallback;
     this._closeCallback = null;
     if (callback !== null) this._ioLoop.addCallback(callback);
+  }
+}
+
+/** `readBytes`'s argument check: a non-negative safe integer. */
+function checkByteCount(numBytes: number): void {
+  if (!Number.isSafeInteger(numBytes) || numBytes < 0) {
+    throw new TypeError(`readBytes needs a non-negative integer; got ${String(numBytes)}`);
   }
 }
 
