@@ -4,7 +4,7 @@
  * The program starts two local servers (plain and TLS, with the test certificates from
  * test/fixtures/tls) that answer each line with its upper-case form, connects to each with
  * `TCPClient`, writes three lines, reads the answers with `readUntil("\n")`, pipelines a
- * thousand more (reading the buffered answers without an `await` each), then shows
+ * thousand more (taking the buffered answers with `tryReadUntil`, no `await` each), then shows
  * two failures ending in named errors: a refused port and a delimiter that never comes
  * within `maxBytes`. Nothing leaves 127.0.0.1.
  *
@@ -42,17 +42,17 @@ function listen(server: net.Server): Promise<number> {
 
 /**
  * Sends `count` lines in one write, then reads the answers. Most of them are in the
- * stream's buffer by the time they are asked for, so `readUntil` returns a Future that is
- * already done: reading its `result()` instead of awaiting it skips a trip through the
- * microtask queue per line, which is what Python's `await` does by itself for a done
- * future (see "`await` resumes on the microtask queue" in docs/porting.md).
+ * stream's buffer by the time they are asked for, so `tryReadUntil` hands each over at
+ * once, without a Future or an `await`; only an answer still on its way is awaited with
+ * `readUntil`. Awaiting every line would cost a trip through the microtask queue each,
+ * even for a line already there (Python's `await` goes straight on for a done future;
+ * see "`await` resumes on the microtask queue" in docs/porting.md).
  */
 async function pipelined(stream: IOStream, count: number): Promise<boolean> {
   const lines = Array.from({ length: count }, (_, i) => `line ${i}`);
   await stream.write(lines.map((line) => `${line}\n`).join(""));
   for (const line of lines) {
-    const future = stream.readUntil("\n");
-    const answer = future.done() ? future.result() : await future;
+    const answer = stream.tryReadUntil("\n") ?? (await stream.readUntil("\n"));
     if (answer.toString("utf8") !== `${line.toUpperCase()}\n`) return false;
   }
   return true;
