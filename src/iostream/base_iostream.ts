@@ -15,7 +15,9 @@
  *   threshold rather than after every read keeps `pause`/`resume` off the hot path.
  *
  * Reads run one at a time and settle through their Future; data already buffered
- * satisfies a read before the call returns (the Future is done on return). A result that
+ * satisfies a read before the call returns (the Future is done on return).
+ * `tryReadUntil`/`tryReadBytes` take buffered data with no Future at all, or return null
+ * (not in Tornado: they spare a line loop an `await` per line). A result that
  * lies inside one received chunk is a view of it, not a copy (see `StreamBuffer` on what
  * that means for keeping results). Writes hand their bytes to the socket at once; a
  * write's Future resolves when Node reports the bytes written to the kernel, in the order
