@@ -21,8 +21,8 @@ import { IOLoop } from "../src/ioloop";
 import { IOStream, StreamClosedError } from "../src/iostream";
 import { sleep } from "../src/gen";
 import { genTest, setupAsyncTest } from "../src/testing";
-import { rejection } from "./helpers/assertions";
-import { GET, Recorder, thrown, useHttp1Client } from "./helpers/http1_client";
+import { rejection, thrown } from "./helpers/assertions";
+import { GET, Recorder, useHttp1Client } from "./helpers/http1_client";
 
 describe("HTTP1ConnectionTest", () => {
   setupAsyncTest();

@@ -23,17 +23,7 @@ import { HTTPClientError, HTTPError } from "../src/httpclient/errors";
 import { HTTPRequest, HTTP_REQUEST_DEFAULTS, RequestProxy } from "../src/httpclient/request";
 import { HTTPResponse } from "../src/httpclient/response";
 import { captureLogs, nextTurn, useFreshLoop } from "./helpers/loop";
-import { rejection } from "./helpers/assertions";
-
-/** The error `fn` throws. */
-function thrownBy(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a throw");
-}
+import { rejection, thrown } from "./helpers/assertions";
 
 /**
  * An AsyncHTTPClient without a network: `respond` makes each response, delivered on a
@@ -287,7 +277,7 @@ describe("HTTPResponseTestCase", () => {
   it("rethrows its error", () => {
     const cause = new Error("boom");
     const response = new HTTPResponse(new HTTPRequest(URL), 599, { error: cause });
-    expect(thrownBy(() => response.rethrow())).to.equal(cause);
+    expect(thrown(() => response.rethrow())).to.equal(cause);
   });
 });
 
@@ -309,7 +299,7 @@ describe("HTTPErrorTestCase", () => {
 
   it("is what a response's rethrow throws (test_error_with_response)", () => {
     const response = new HTTPResponse(new HTTPRequest(URL), 403);
-    const e = thrownBy(() => response.rethrow());
+    const e = thrown(() => response.rethrow());
     expect(e).to.be.instanceOf(HTTPError);
     expect(String(e)).to.equal("HTTP 403: Forbidden");
     expect((e as HTTPError).response).to.equal(response);
@@ -403,14 +393,14 @@ describe("AsyncHTTPClientTest", () => {
   it("refuses to fetch once closed", () => {
     const client = new FakeClient();
     client.close();
-    const e = thrownBy(() => client.fetch(URL));
+    const e = thrown(() => client.fetch(URL));
     expect(e).to.be.instanceOf(RuntimeError);
     expect(e.message).to.equal("fetch() called on closed AsyncHTTPClient");
   });
 
   it("refuses request options with an HTTPRequest", () => {
     const client = new FakeClient();
-    const e = thrownBy(() => client.fetch(new HTTPRequest(URL), { method: "POST" }));
+    const e = thrown(() => client.fetch(new HTTPRequest(URL), { method: "POST" }));
     expect(e).to.be.instanceOf(TypeError);
     expect(e.message).to.match(/^options can't be used if request is an HTTPRequest object/);
     expect(client.seen).to.have.length(0);
@@ -418,7 +408,7 @@ describe("AsyncHTTPClientTest", () => {
 
   it("throws RuntimeError from the base fetchImpl", () => {
     class Bare extends AsyncHTTPClient {}
-    const e = thrownBy(() => new Bare().fetch(URL));
+    const e = thrown(() => new Bare().fetch(URL));
     expect(e).to.be.instanceOf(RuntimeError);
     expect(e.message).to.equal("fetchImpl is not implemented");
   });

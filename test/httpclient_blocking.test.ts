@@ -21,6 +21,7 @@ import {
 import { IOLoop } from "../src/ioloop";
 import { HTTPStreamClosedError, HTTPTimeoutError } from "../src/simple_httpclient";
 import { RuntimeError } from "../src/util";
+import { thrown } from "./helpers/assertions";
 import { TLS_FIXTURES } from "./helpers/tls";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -105,16 +106,6 @@ async function closedPort(): Promise<number> {
   const { port } = probe.address() as net.AddressInfo;
   await new Promise((resolve) => probe.close(resolve));
   return port;
-}
-
-/** What `fn` throws (fails the test if it returns). */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  expect.fail("expected an error to be thrown");
 }
 
 describe("SyncHTTPClientTest", function () {

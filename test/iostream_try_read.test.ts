@@ -15,20 +15,11 @@ import { ExpectLog, genTest, setupAsyncTest } from "../src/testing";
 import { RuntimeError } from "../src/util";
 import { bufferedBytes, useStreamFixtures, type PairOptions } from "./helpers/tls";
 import { prng } from "./helpers/prng";
+import { thrown } from "./helpers/assertions";
 
 /** Waits until `stream` has buffered at least `n` bytes. */
 async function buffered(stream: IOStream, n: number): Promise<void> {
   while (bufferedBytes(stream) < n) await sleep(0.002);
-}
-
-/** Calls `fn`, which must throw; returns what it threw. */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a throw");
 }
 
 function tryReadSuite(name: string, kind: "tcp" | "tls"): void {

@@ -9,3 +9,13 @@ export async function rejection(promise: PromiseLike<unknown>): Promise<Error> {
   }
   throw new Error("expected a rejection");
 }
+
+/** The error `fn` throws; fails if it returns. */
+export function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a throw");
+}

@@ -44,15 +44,6 @@ export class Recorder implements HTTPMessageDelegate {
   }
 }
 
-export function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a throw");
-}
-
 export const GET = (path = "/"): RequestStartLine => new RequestStartLine("GET", path, "HTTP/1.1");
 
 /** What {@link useHttp1Client}'s `raw` gives: a client connection to a scripted server. */
