@@ -241,6 +241,14 @@ function rawLines(port: number, lines: number, consumer: LineConsumer): Promise<
   });
 }
 
+/** The peer side of a line case: the raw loop handing lines on as `consumer` says, timed. */
+function rawLinePeer(consumer: LineConsumer): (ops: number) => Promise<number> {
+  return async (ops) => {
+    const port = await dataServer();
+    return timeAsync(() => rawLines(port, ops, consumer));
+  };
+}
+
 /** Ours: a new IOStream to the data server that has sent `request`. */
 async function openStream(
   request: string,
@@ -438,10 +446,7 @@ const readUntilCase: BenchCase = {
   ops: 1_000_000,
   target: LINES,
   ours: readLines,
-  peer: async (ops) => {
-    const port = await dataServer();
-    return timeAsync(() => rawLines(port, ops, "loop"));
-  },
+  peer: rawLinePeer("loop"),
 };
 
 const readUntilDoneCheckCase: BenchCase = {
@@ -449,10 +454,7 @@ const readUntilDoneCheckCase: BenchCase = {
   peerLabel: "raw indexOf loop",
   ops: 1_000_000,
   ours: readLinesDoneCheck,
-  peer: async (ops) => {
-    const port = await dataServer();
-    return timeAsync(() => rawLines(port, ops, "loop"));
-  },
+  peer: rawLinePeer("loop"),
 };
 
 const tryReadUntilCase: BenchCase = {
@@ -461,10 +463,7 @@ const tryReadUntilCase: BenchCase = {
   ops: 1_000_000,
   target: LINES,
   ours: readLinesTry,
-  peer: async (ops) => {
-    const port = await dataServer();
-    return timeAsync(() => rawLines(port, ops, "loop"));
-  },
+  peer: rawLinePeer("loop"),
 };
 
 /**
@@ -476,10 +475,7 @@ const tryReadUntilNumericCase: BenchCase = {
   peerLabel: "raw numeric indexOf loop",
   ops: 1_000_000,
   ours: readLinesTry,
-  peer: async (ops) => {
-    const port = await dataServer();
-    return timeAsync(() => rawLines(port, ops, "numeric"));
-  },
+  peer: rawLinePeer("numeric"),
 };
 
 const readUntilAwaitCase: BenchCase = {
@@ -487,10 +483,7 @@ const readUntilAwaitCase: BenchCase = {
   peerLabel: "raw indexOf+await",
   ops: 1_000_000,
   ours: readLines,
-  peer: async (ops) => {
-    const port = await dataServer();
-    return timeAsync(() => rawLines(port, ops, "await"));
-  },
+  peer: rawLinePeer("await"),
 };
 
 /**
@@ -502,10 +495,7 @@ const readUntilFutureCase: BenchCase = {
   peerLabel: "raw indexOf+Future",
   ops: 1_000_000,
   ours: readLines,
-  peer: async (ops) => {
-    const port = await dataServer();
-    return timeAsync(() => rawLines(port, ops, "future"));
-  },
+  peer: rawLinePeer("future"),
 };
 
 /**
