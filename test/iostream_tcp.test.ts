@@ -185,6 +185,26 @@ describe("TestIOStream (scripted servers)", () => {
     }),
   );
 
+  it(
+    "tryReadUntil and tryReadBytes answer null until the piece that completes them, at every boundary",
+    genTest({ timeout: 20 }, async () => {
+      for (const split of splits) {
+        const [stream, raw] = await rawPair();
+        raw.setNoDelay(true);
+        raw.write(MESSAGE.subarray(0, split));
+        while (bufferedBytes(stream) < split) await sleep(0.001);
+        expect(stream.tryReadBytes(MESSAGE.length), `split at ${split}`).to.equal(null);
+        const early = stream.tryReadUntil("\r\n\r\n");
+        expect(early === null, `split at ${split}`).to.equal(split < HEAD.length);
+        raw.end(MESSAGE.subarray(split));
+        while (!stream.closed()) await sleep(0.001);
+        const head = early ?? stream.tryReadUntil("\r\n\r\n");
+        expect(head?.toString(), `split at ${split}`).to.equal(HEAD);
+        expect(stream.tryReadBytes(5)?.toString(), `split at ${split}`).to.equal("body!");
+      }
+    }),
+  );
+
   /** A stream connected to a raw server socket, which the test drives. */
   async function rawPair(
     options: ConstructorParameters<typeof IOStream>[1] = {},
