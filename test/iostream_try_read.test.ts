@@ -7,7 +7,12 @@
  * Streams come in pairs `[rs, ws]`: `rs` wraps the accepted socket, `ws` connected to it.
  */
 import { expect } from "chai";
-import { type IOStream, StreamClosedError, UnsatisfiableReadError } from "../src/iostream";
+import {
+  type IOStream,
+  StreamBufferFullError,
+  StreamClosedError,
+  UnsatisfiableReadError,
+} from "../src/iostream";
 import { Event } from "../src/locks";
 import { sleep } from "../src/gen";
 import { genLog } from "../src/log";
@@ -145,6 +150,65 @@ function tryReadSuite(name: string, kind: "tcp" | "tls"): void {
         expect(thrown(() => rs.tryReadBytes(1.5))).to.be.instanceOf(TypeError);
         ws.close();
         rs.close();
+      }),
+    );
+
+    it(
+      "a caller that polls instead of awaiting still gets every line: null lets the socket flow",
+      genTest(async () => {
+        // A read-ahead far below the data: the stream pauses the socket many times over,
+        // and only the null answers resume it.
+        const [rs, ws] = await pair({ readAhead: 16 * 1024 });
+        const count = 20_000;
+        const text = Array.from({ length: count }, (_, i) => `${i} ${"y".repeat(40)}\n`).join("");
+        const writing = ws.write(text);
+        let seen = 0;
+        let polls = 0;
+        while (seen < count) {
+          const line = rs.tryReadUntil("\n");
+          if (line === null) {
+            polls++;
+            await sleep(0.001);
+            continue;
+          }
+          if (!line.toString().startsWith(`${seen} `)) expect(line.toString()).to.equal(seen);
+          seen++;
+        }
+        await writing;
+        expect(polls).to.be.greaterThan(0);
+        ws.close();
+        rs.close();
+      }),
+    );
+
+    it(
+      "a caller that polls cannot grow the buffer past maxBufferSize: the stream closes",
+      genTest(async () => {
+        const maxBufferSize = 64 * 1024;
+        const [rs, ws] = await pair({ maxBufferSize });
+        // Far more than the limit, and no newline in it.
+        const writing = ws.write(Buffer.alloc(1024 * 1024, "z")).then(
+          () => "written",
+          () => "failed",
+        );
+        let error: StreamClosedError | null = null;
+        await new ExpectLog(genLog, /Reached maximum read buffer size/).run(async () => {
+          while (error === null) {
+            try {
+              if (rs.tryReadUntil("\n") !== null) expect.fail("no newline was sent");
+            } catch (e) {
+              error = e as StreamClosedError;
+              break;
+            }
+            expect(bufferedBytes(rs)).to.be.at.most(2 * maxBufferSize);
+            await sleep(0.001);
+          }
+        });
+        expect(error).to.be.instanceOf(StreamClosedError);
+        expect(error!.realError).to.be.instanceOf(StreamBufferFullError);
+        expect(rs.closed()).to.equal(true);
+        ws.close();
+        await writing;
       }),
     );
 

@@ -242,7 +242,10 @@ export class BaseIOStream {
    * @returns the bytes, delimiter included (see `StreamBuffer` on aliasing), or null.
    * @throws `RuntimeError` ("Already reading") while another read is pending;
    *   `StreamClosedError` when the stream is closed and the buffer cannot satisfy it, or
-   *   (its `realError` an `UnsatisfiableReadError`) when `maxBytes` is exceeded.
+   *   when the stream closes now: its `realError` an `UnsatisfiableReadError` when
+   *   `maxBytes` is exceeded, a `StreamBufferFullError` when the buffer holds more than
+   *   `maxBufferSize` without the delimiter (as a pending `readUntil` would fail). After
+   *   null the socket flows again (up to the read-ahead), so polling works too.
    * @example
    * const line = stream.tryReadUntil("\r\n") ?? (await stream.readUntil("\r\n"));
    */
@@ -294,7 +297,7 @@ export class BaseIOStream {
    * when more data must come first (then `await readBytes(numBytes)` reads them).
    *
    * @throws as {@link readBytes}; `StreamClosedError` when the stream is closed with fewer
-   *   than `numBytes` bytes buffered.
+   *   than `numBytes` bytes buffered; otherwise as {@link tryReadUntil}.
    * @example
    * const frame = stream.tryReadBytes(size) ?? (await stream.readBytes(size));
    */
@@ -543,7 +546,10 @@ export class BaseIOStream {
 
   /**
    * Satisfies `read` from the buffer alone, without making it the pending read: its bytes,
-   * or null when more must arrive (`tryReadUntil`, `tryReadBytes`).
+   * or null when more must arrive (`tryReadUntil`, `tryReadBytes`). On null the socket
+   * flows again (up to the read-ahead, as always), so that a caller who polls rather than
+   * awaits the ordinary read still sees the data come; and the limits of a pending read
+   * apply, so that polling cannot grow the buffer past `maxBufferSize`.
    */
   private _tryRead(read: PendingRead<Buffer>): Buffer | null {
     if (this._read !== null) {
@@ -559,6 +565,12 @@ export class BaseIOStream {
     }
     if (end >= 0) return read.take(this._buffer, end);
     if (this._closed) throw new StreamClosedError(this.error);
+    if (this._buffer.length > this.maxBufferSize) {
+      genLog.error("Reached maximum read buffer size");
+      this.close(new StreamBufferFullError("Reached maximum read buffer size"));
+      throw new StreamClosedError(this.error);
+    }
+    this._wantData();
     return null;
   }
 
