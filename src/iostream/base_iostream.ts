@@ -566,8 +566,7 @@ export class BaseIOStream {
     if (end >= 0) return read.take(this._buffer, end);
     if (this._closed) throw new StreamClosedError(this.error);
     if (this._buffer.length > this.maxBufferSize) {
-      genLog.error("Reached maximum read buffer size");
-      this.close(new StreamBufferFullError("Reached maximum read buffer size"));
+      this._closeBufferFull();
       throw new StreamClosedError(this.error);
     }
     this._wantData();
@@ -604,6 +603,12 @@ export class BaseIOStream {
     this._read = null;
     this._cancelSearch();
     read.resolve(read.take(this._buffer, size));
+  }
+
+  /** Logs and closes for a read the buffer outgrew `maxBufferSize` for (Tornado's wording). */
+  private _closeBufferFull(): void {
+    genLog.error("Reached maximum read buffer size");
+    this.close(new StreamBufferFullError("Reached maximum read buffer size"));
   }
 
   /** Logs and closes for a read that can never be satisfied (Tornado's wording). */
@@ -702,11 +707,10 @@ export class BaseIOStream {
       return false;
     }
     if (this._buffer.length > this.maxBufferSize) {
-      genLog.error("Reached maximum read buffer size");
       // Taken out before the close, so that it fails there rather than resolves with the
       // truncated buffer: a readUntilClose must not pass for complete.
       this._read = null;
-      this.close(new StreamBufferFullError("Reached maximum read buffer size"));
+      this._closeBufferFull();
       read.fail(new StreamClosedError(this.error));
     }
     return true;
