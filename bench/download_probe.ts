@@ -10,7 +10,9 @@
  * the user and system CPU time beside the wall time (CPU time well under the wall time
  * means the client waited for the server). The clients: ours (`AsyncHTTPClient` from
  * `dist/`, `DIST` to use another build) with a `streamingCallback` that counts bytes,
- * node:http counting `data` events, and `curl -o /dev/null` (rate only).
+ * node:http counting `data` events, Python Tornado's `SimpleAsyncHTTPClient` with a
+ * counting `streaming_callback` (when Debian's python3-tornado is installed; it opens a
+ * connection per request), and `curl -o /dev/null` (rate only).
  */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
@@ -54,6 +56,45 @@ function viaNodeHttp() {
 })();
 `;
 
+/** The Python child: argv = [url, downloads]. Prints lines in the Node children's format. */
+const PYTHON_SOURCE = `
+import resource, sys, time
+from tornado.ioloop import IOLoop
+from tornado.simple_httpclient import SimpleAsyncHTTPClient
+
+url, downloads = sys.argv[1], int(sys.argv[2])
+client = SimpleAsyncHTTPClient(force_instance=True, max_body_size=2 ** 30)
+
+async def main():
+    for i in range(downloads):
+        seen = [0]
+        def on_chunk(chunk):
+            seen[0] += len(chunk)
+        r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        await client.fetch(url, streaming_callback=on_chunk, request_timeout=0)
+        wall = (time.perf_counter() - t0) * 1000
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        print("  #%d: %.0f MB/s, %d page faults, user %.0f ms + system %.0f ms of %.0f ms" % (
+            i, seen[0] / 1e3 / wall, r1.ru_minflt - r0.ru_minflt,
+            (r1.ru_utime - r0.ru_utime) * 1000, (r1.ru_stime - r0.ru_stime) * 1000, wall))
+
+IOLoop.current().run_sync(main)
+`;
+
+/** A python3 that imports tornado (Debian's first, as the bench does), or null. */
+function findTornadoPython(): string | null {
+  for (const python of ["/usr/bin/python3", findExecutable("python3")]) {
+    if (python === null) continue;
+    try {
+      execFileSync(python, ["-c", "import tornado"], { stdio: "ignore" });
+      return python;
+    } catch {
+      // Not there, or without tornado: try the next.
+    }
+  }
+  return null;
+}
+
 async function main(): Promise<void> {
   const server = await startHTTPBenchServer({ bigFileBytes: 100 * 2 ** 20, cpu: 0 }, () => {});
   try {
@@ -63,6 +104,14 @@ async function main(): Promise<void> {
       const argv = pinned(1, [process.execPath, "-e", CHILD_SOURCE, client, url, DIST]);
       console.log(client);
       process.stdout.write(execFileSync(argv[0]!, argv.slice(1), { encoding: "utf8" }));
+    }
+    const python = findTornadoPython();
+    if (python !== null) {
+      const argv = pinned(1, [python, "-c", PYTHON_SOURCE, url, String(DOWNLOADS)]);
+      console.log("Python Tornado SimpleAsyncHTTPClient (a connection per download)");
+      process.stdout.write(execFileSync(argv[0]!, argv.slice(1), { encoding: "utf8" }));
+    } else {
+      console.log("Python Tornado: not installed (apt-get install python3-tornado)");
     }
     const curl = findExecutable("curl");
     if (curl !== null) {
