@@ -171,7 +171,9 @@ function tryReadSuite(name: string, kind: "tcp" | "tls"): void {
             await sleep(0.001);
             continue;
           }
-          if (!line.toString().startsWith(`${seen} `)) expect(line.toString()).to.equal(seen);
+          if (!line.toString().startsWith(`${seen} `)) {
+            expect.fail(`line ${seen} came as ${JSON.stringify(line.toString())}`);
+          }
           seen++;
         }
         await writing;
