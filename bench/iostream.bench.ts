@@ -39,8 +39,8 @@
  * and so at 0.43-0.51x of the bare loop. Skipping the `await` of a Future that is already
  * done (the `done()` check row) brings it to 0.63-0.74x: what is left is making the
  * Future (about 40 ns, 30 of them V8 constructing a Promise subclass). `tryReadUntil`
- * makes none for a buffered line and runs at 1.2-1.5x of the raw loop, 0.86-1.05x of the
- * raw loop with the numeric search.
+ * makes none for a buffered line and runs at 1.2-1.5x of the raw loop, 0.82-1.05x of the
+ * raw loop with the numeric search (per round, over four runs).
  *
  * The server is a plain Node child process on 127.0.0.1 (the bench machine has two cores:
  * the server gets one, the side under test the other). Each round opens one connection,
@@ -155,8 +155,8 @@ function rawCount(port: number, request: string, expected: number): Promise<void
 /**
  * How the raw line peer hands each line on: `"loop"`, synchronously inside the `data`
  * handler; `"numeric"`, the same loop searching for `\r` as a number and checking the
- * `\n` after it (what the stream's own search does, and about a third faster than a
- * Buffer needle); `"await"`, to an async consumer, one `await Promise.resolve(line)` per
+ * `\n` after it (what the stream's own search does: about 1.5 times the lines per second
+ * of a Buffer needle on the bench machine); `"await"`, to an async consumer, one `await Promise.resolve(line)` per
  * line; `"future"`, the same with a done `Future` per line in place of the promise (the
  * least any Future-returning read costs).
  */
