@@ -181,7 +181,7 @@ export class IOStream extends BaseIOStream {
 /**
  * A stream over TLS. Made by `connect` on a new stream (client), by
  * {@link IOStream.startTls}, or around a `tls.TLSSocket` (for instance one made with
- * `new (tlsModule().TLSSocket)(socket, { isServer: true, ... })` for an accepted connection).
+ * `new tls.TLSSocket(socket, { isServer: true, ... })` for an accepted connection).
  *
  * @example
  * const stream = new SSLIOStream(undefined, { sslOptions: { caCerts: "ca.pem" } });
@@ -254,7 +254,7 @@ export class SSLIOStream extends IOStream {
    *
    * @throws `RuntimeError` ("Already waiting") while an earlier wait is pending.
    * @example
-   * const stream = new SSLIOStream(new (tlsModule().TLSSocket)(accepted, { isServer: true, secureContext }));
+   * const stream = new SSLIOStream(new tls.TLSSocket(accepted, { isServer: true, secureContext }));
    * await stream.waitForHandshake();
    * console.log((stream.socket as tls.TLSSocket).getCipher());
    */

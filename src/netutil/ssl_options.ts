@@ -85,7 +85,7 @@ const VERIFY_MODES: ReadonlySet<string> = new Set(["CERT_NONE", "CERT_OPTIONAL",
  * of an options object).
  *
  * @example
- * isSecureContext(tlsModule().createSecureContext()); // true
+ * isSecureContext(tls.createSecureContext()); // true
  * isSecureContext({ caCerts: "ca.pem" });     // false
  */
 export function isSecureContext(value: unknown): value is tls.SecureContext {
