@@ -621,4 +621,87 @@ describe("SlabReader", () => {
     expect(next.buffer).to.equal(region.buffer);
     expect(next.byteOffset).to.equal(region.byteOffset + 15);
   });
+
+  /** True when `a` and `b` share memory. */
+  function overlap(a: Uint8Array, b: Uint8Array): boolean {
+    return (
+      a.buffer === b.buffer &&
+      a.byteOffset < b.byteOffset + b.length &&
+      b.byteOffset < a.byteOffset + a.length
+    );
+  }
+
+  /** A reader grown to 256 KiB reads, whose sink gives back what `giveBack` picks. */
+  function releasingReader(giveBack: (chunk: Buffer) => Buffer[]): SlabReader {
+    const reader = new SlabReader();
+    for (let i = 0; i < 5; i++) land(reader, nextRead(reader), reader.currentReadSize);
+    reader.sink = (chunk) => {
+      for (const piece of giveBack(chunk)) reader.release(piece);
+    };
+    return reader;
+  }
+
+  it("gives the next read the same memory when the whole read came back during the sink", () => {
+    // Given back in four pieces, as a body read in 64 KiB chunks is.
+    const reader = releasingReader((chunk) =>
+      [0, 1, 2, 3].map((i) => chunk.subarray((i * chunk.length) / 4, ((i + 1) * chunk.length) / 4)),
+    );
+    const first = nextRead(reader);
+    const slabs = reader.slabsMade;
+    for (let i = 0; i < 100; i++) {
+      const memory = nextRead(reader);
+      expect(memory.buffer, `read ${i}`).to.equal(first.buffer);
+      expect(memory.byteOffset, `read ${i}`).to.equal(first.byteOffset);
+      land(reader, memory, memory.length);
+    }
+    expect(reader.slabsMade).to.equal(slabs);
+  });
+
+  it("moves on when part of the read was kept, given back twice, or given back late", () => {
+    const kept: Buffer[] = [];
+    let mode = "part";
+    const reader = releasingReader((chunk) => {
+      if (mode === "part") return [chunk.subarray(0, chunk.length - 1)];
+      if (mode === "twice")
+        return [chunk.subarray(0, chunk.length / 2), chunk.subarray(0, chunk.length / 2)];
+      kept.push(chunk);
+      return [];
+    });
+    for (const m of ["part", "twice", "late"]) {
+      mode = m;
+      const memory = nextRead(reader);
+      land(reader, memory, memory.length);
+      expect(overlap(nextRead(reader), memory), m).to.equal(false);
+    }
+    // A release after the read was handed over changes nothing.
+    const before = nextRead(reader);
+    reader.release(kept[0]!);
+    expect(nextRead(reader).byteOffset).to.equal(before.byteOffset);
+  });
+
+  it("ignores views of other memory and moves on after a small read it copied", () => {
+    const other = Buffer.alloc(300 * KiB);
+    let giveOther = true;
+    const reader = releasingReader((chunk) =>
+      giveOther ? [other.subarray(0, chunk.length)] : [chunk],
+    );
+    const memory = nextRead(reader);
+    land(reader, memory, memory.length);
+    expect(overlap(nextRead(reader), memory)).to.equal(false);
+    // A read under 4 KiB reaches the sink as a copy: its slab memory is reused anyway.
+    giveOther = false;
+    const small = nextRead(reader);
+    land(reader, small, 100);
+    const next = nextRead(reader);
+    expect([next.buffer, next.byteOffset]).to.deep.equal([small.buffer, small.byteOffset]);
+  });
+
+  it("does not take memory back from a collect region", () => {
+    const reader = releasingReader((chunk) => [chunk]);
+    const region = reader.collect(MiB, 0)!;
+    const a = nextRead(reader);
+    expect(a.buffer).to.equal(region.buffer);
+    land(reader, a, a.length);
+    expect(overlap(nextRead(reader), a)).to.equal(false);
+  });
 });

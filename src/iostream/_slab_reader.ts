@@ -19,6 +19,14 @@
  * bench/httpclient.bench.ts, against 0.1 MiB for node:http, whose reads are trimmed to
  * their size).
  *
+ * A consumer that is done with a read's bytes as soon as it has them (an HTTP body handed
+ * to a `streamingCallback` with `transientChunks`) gives them back with {@link
+ * SlabReader.release} while the read is being handed over. When every byte of the read
+ * came back that way, the next read goes to the same place: a download then cycles
+ * through one read's worth of memory that stays mapped and in cache, instead of a fresh
+ * slab every two reads, each of which a collection frees only tens of MiB later (see
+ * docs/benchmarks.md, "What limits (c)").
+ *
  * Only plain TCP sockets support `onread`; streams over sockets they were given, and TLS
  * streams, use `data` events.
  *
@@ -98,6 +106,10 @@ export class SlabReader {
   private _collecting = false;
   /** Slabs allocated so far, the first included (for tests). */
   slabsMade = 1;
+  /** Where in `_slab` the read being handed to `sink` ends; -1 between reads. */
+  private _readEnd = -1;
+  /** How far from its start that read has been given back through `release`. */
+  private _releasedTo = 0;
 
   /** The size the next read will ask for (for tests and the stream's bookkeeping). */
   get currentReadSize(): number {
@@ -180,8 +192,37 @@ export class SlabReader {
       this.sink?.(copy);
       return true;
     }
+    const start = this._used;
     this._used += bytes;
-    this.sink?.(chunk.subarray(0, bytes));
+    this._readEnd = this._used;
+    this._releasedTo = start;
+    try {
+      this.sink?.(chunk.subarray(0, bytes));
+    } finally {
+      // Node asks `_next` for the next read's memory only after this returns, so the
+      // region can still be taken back. Not when `collect` was called meanwhile.
+      if (this._releasedTo === this._readEnd && this._used === this._readEnd && !this._collecting) {
+        this._used = start;
+      }
+      this._readEnd = -1;
+    }
     return true;
   };
+
+  /**
+   * Gives back `view`, part of the read being handed to `sink`, whose consumer has done
+   * with it: nothing refers to those bytes any more. Pieces count in order: a view counts
+   * when it starts where the read's given-back part ends. Once the whole read is back
+   * (the stream kept none of it), the next read may overwrite it. Anything else (a view
+   * out of order or given twice, of an earlier read, of a copy, or a call outside the
+   * handing over) is ignored, which is always safe: memory is reused only when every
+   * byte of the read came back, in order, while it was being handed over.
+   */
+  release(view: Uint8Array): void {
+    if (this._readEnd < 0 || view.buffer !== this._slab.buffer) return;
+    const start = view.byteOffset - this._slab.byteOffset;
+    if (start === this._releasedTo && start + view.length <= this._readEnd) {
+      this._releasedTo += view.length;
+    }
+  }
 }

@@ -597,6 +597,17 @@ export class BaseIOStream {
     return null;
   }
 
+  /**
+   * @internal Says that `view`, bytes this stream handed out, will never be used again, so
+   * that the socket's next read may go to the same memory (see `SlabReader.release`; a
+   * no-op on streams that read by `data` events). For the HTTP reader with
+   * `transientChunks`; reusing the memory saves an allocation per read and keeps a
+   * download's buffer in cache.
+   */
+  _releaseRead(view: Uint8Array): void {
+    this._reader?.release(view);
+  }
+
   /** Takes `size` bytes for the pending read and resolves it. */
   private _finishRead(size: number): void {
     const read = this._read as PendingRead;
