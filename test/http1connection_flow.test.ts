@@ -2,7 +2,7 @@
  * Tests of `HTTP1Connection` (client side) around the edges of a message: `detach`
  * handing back the bytes read past it (`IOStream.unread`), a peer close noticed while a
  * delegate's promise holds the reading back (flow control), 1xx responses passed to
- * `onInformational`, and the per-read `decompress` option.
+ * `onInformational`, and the per-read `decompress` and `transientChunks` options.
  */
 import { expect } from "chai";
 import * as zlib from "node:zlib";
@@ -19,6 +19,7 @@ import { sleep } from "../src/gen";
 import { genTest, setupAsyncTest } from "../src/testing";
 import { rejection } from "./helpers/assertions";
 import { Recorder, useHttp1Client } from "./helpers/http1_client";
+import { patterned } from "./helpers/http_apps";
 
 /** A Recorder whose `dataReceived` returns `hold` (a promise the test settles). */
 class HoldingRecorder extends Recorder {
@@ -26,6 +27,15 @@ class HoldingRecorder extends Recorder {
   override dataReceived(chunk: Buffer): Promise<void> {
     super.dataReceived(chunk);
     return this.hold;
+  }
+}
+
+/** A Recorder that also keeps each chunk itself, not only a copy (against transientChunks). */
+class KeepingRecorder extends Recorder {
+  readonly kept: Buffer[] = [];
+  override dataReceived(chunk: Buffer): void {
+    this.kept.push(chunk);
+    super.dataReceived(chunk);
   }
 }
 
@@ -238,6 +248,38 @@ describe("HTTP1ConnectionTest", () => {
             expect(Buffer.concat(rec.chunks).equals(body)).to.equal(true);
           }
         }
+      }),
+    );
+
+    it(
+      "with transientChunks, reuses read memory but never bytes still buffered after the body",
+      genTest(async () => {
+        // Two responses in one write: the read that ends the first body also holds the
+        // head of the second, which must survive until the second readResponse.
+        const first = patterned(2 * 1024 * 1024);
+        const second = patterned(300 * 1024).reverse();
+        const head = (n: number): string => `HTTP/1.1 200 OK\r\nContent-Length: ${n}\r\n\r\n`;
+        const both = Buffer.concat([
+          Buffer.from(head(first.length)),
+          first,
+          Buffer.from(head(second.length)),
+          second,
+        ]);
+        const { conn } = await raw((socket, count) => {
+          if (count === 1) socket.write(both);
+        });
+        await get(conn);
+        const rec = new KeepingRecorder();
+        expect(await conn.readResponse(rec, { transientChunks: true })).to.equal(true);
+        expect(Buffer.concat(rec.chunks).equals(first)).to.equal(true);
+        // The memory was reused: a chunk kept past its call no longer holds its bytes.
+        expect(rec.kept.some((chunk, i) => !chunk.equals(rec.chunks[i]!))).to.equal(true);
+        // Let the socket read on (into reused memory, if the read were wrongly given back).
+        await sleep(0.05);
+        await get(conn);
+        const next = new Recorder();
+        expect(await conn.readResponse(next)).to.equal(true);
+        expect(Buffer.concat(next.chunks).equals(second)).to.equal(true);
       }),
     );
   });

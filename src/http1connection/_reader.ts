@@ -72,6 +72,8 @@ export interface ReadOptions {
   afterHeaders?(head: HTTP1MessageHead): void;
   /** False once body pieces should be read but no longer handed to the delegate. */
   wantsBody?(): boolean;
+  /** The delegate is done with a body piece when `dataReceived` returns (not a promise). */
+  readonly transientChunks?: boolean;
 }
 
 /** Reads the messages of one connection, one `read` at a time. */
@@ -383,13 +385,19 @@ export class MessageReader {
     this._queue = null;
   }
 
-  /** Hands a body piece to the delegate; a returned promise pauses the parser. */
+  /**
+   * Hands a body piece to the delegate; a returned promise pauses the parser. With
+   * `transientChunks`, a piece the delegate took synchronously goes back to the stream,
+   * whose next read may then reuse its memory.
+   */
   private _deliver(chunk: Buffer): void {
     if (this._options!.wantsBody?.() === false) return;
     const result = this._delegate!.dataReceived(chunk);
     if (isThenable(result)) {
       this._pending = result as PromiseLike<void>;
       this.parser.pause();
+    } else if (this._options!.transientChunks === true) {
+      this._stream!._releaseRead(chunk);
     }
   }
 

@@ -73,6 +73,14 @@ export interface HTTP1ReadOptions {
    * the final one (RFC 9110 §15.2); an error it throws fails the read.
    */
   onInformational?(startLine: ResponseStartLine, headers: HTTPHeaders): void;
+  /**
+   * The delegate is done with each body chunk when its `dataReceived` returns (unless it
+   * returns a promise): the stream may read the next bytes into the same memory, so a
+   * chunk kept past the call can change under its holder. Saves a fresh buffer per read
+   * on a long body; the stream reuses memory only on plain TCP sockets it made itself
+   * and only for reads that went wholly to such chunks. Default false.
+   */
+  transientChunks?: boolean;
 }
 
 const NO_READ_OPTIONS: HTTP1ReadOptions = Object.freeze({});
@@ -117,6 +125,7 @@ export class HTTP1Connection implements HTTPConnection {
   private _bodyTimeout: number | null;
   private _reading = false;
   private _plainReadOptions: ReadOptions | null = null;
+  private _transientReadOptions: ReadOptions | null = null;
   /** Client side: where the MessageReader reports the end of a response. */
   private readonly _clientListener: ReadListener | null;
   /** Client side: the response being read, and the Future `readResponse` returned. */
@@ -362,7 +371,7 @@ export class HTTP1Connection implements HTTPConnection {
     this._reader.read(
       stream,
       wrapped,
-      this._responseReadOptions(options.onInformational),
+      this._responseReadOptions(options.onInformational, options.transientChunks === true),
       this._clientListener!,
     );
   }
@@ -486,11 +495,19 @@ export class HTTP1Connection implements HTTPConnection {
   }
 
   /**
-   * The read options of a response: one object per connection for the usual case (no
-   * `onInformational`), since the read holds it for as long as the response takes.
+   * The read options of a response: one object per connection and kind for the usual
+   * case (no `onInformational`), since the read holds it for as long as the response takes.
    */
-  private _responseReadOptions(onInformational: HTTP1ReadOptions["onInformational"]): ReadOptions {
-    if (onInformational !== undefined) return this._readOptions({ onInformational });
+  private _responseReadOptions(
+    onInformational: HTTP1ReadOptions["onInformational"],
+    transientChunks: boolean,
+  ): ReadOptions {
+    if (onInformational !== undefined) {
+      return this._readOptions({ onInformational, transientChunks });
+    }
+    if (transientChunks) {
+      return (this._transientReadOptions ??= this._readOptions({ transientChunks }));
+    }
     return (this._plainReadOptions ??= this._readOptions({}));
   }
 
