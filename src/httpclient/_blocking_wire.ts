@@ -34,7 +34,10 @@ export interface BlockingWorkerData {
   readonly clientOptions: AsyncHTTPClientOptions;
 }
 
-/** Every `HTTPRequest` option besides url, method, headers and body, in Tornado's order. */
+/**
+ * Every `HTTPRequest` option besides url, method, headers and body, in Tornado's order,
+ * then ours.
+ */
 const REQUEST_OPTION_NAMES = [
   "authUsername",
   "authPassword",
@@ -64,6 +67,7 @@ const REQUEST_OPTION_NAMES = [
   "expect100Continue",
   "decompressResponse",
   "sslOptions",
+  "transientChunks",
 ] as const satisfies readonly (keyof HTTPRequestOptions)[];
 
 /** A request as it crosses: the URL and the options that rebuild it on the other side. */

@@ -61,8 +61,10 @@ interface HopPlan {
   readonly retryable: boolean;
 }
 
-const DECOMPRESS: HTTP1ReadOptions = Object.freeze({ decompress: true });
-const NO_DECOMPRESS: HTTP1ReadOptions = Object.freeze({ decompress: false });
+/** The read options of a response, by `decompress` and `transientChunks` (see `_readOptions`). */
+const READ_OPTIONS: readonly (readonly HTTP1ReadOptions[])[] = [false, true].map((decompress) =>
+  [false, true].map((transientChunks) => Object.freeze({ decompress, transientChunks })),
+);
 const EMPTY = Buffer.alloc(0);
 /** Bodies read as one piece smaller than this are copied (see `_deliver`). */
 const COPY_BELOW = 16 * 1024;
@@ -119,6 +121,8 @@ export class FetchOperation implements HTTPMessageDelegate, ResponseListener {
   /** The connection of the exchange in progress, until its end is reported. */
   private _exchanging: PooledConnection | null = null;
   private readonly _decompress: boolean;
+  /** How the response is read: decompressed or not, chunks transient or not. */
+  private readonly _readOptions: HTTP1ReadOptions;
 
   // The response being read.
   private _code = 0;
@@ -147,6 +151,9 @@ export class FetchOperation implements HTTPMessageDelegate, ResponseListener {
     this._expect100 = request.expect100Continue === true;
     this._followRedirects = request.followRedirects !== false;
     this._streamingCallback = request.streamingCallback ?? undefined;
+    // Without a streamingCallback the pieces are kept for the body: never transient.
+    const transient = this._streamingCallback !== undefined && request.transientChunks === true;
+    this._readOptions = READ_OPTIONS[Number(this._decompress)]![Number(transient)]!;
     this._headerCallback = request.headerCallback ?? undefined;
     // Taken now: a request object fetched again while this one waits gets a new copy.
     this._requestHeaders = request.headers;
@@ -492,7 +499,7 @@ export class FetchOperation implements HTTPMessageDelegate, ResponseListener {
       return;
     }
     conn.finish();
-    conn._readResponseTo(this, this._decompress ? DECOMPRESS : NO_DECOMPRESS, this);
+    conn._readResponseTo(this, this._readOptions, this);
   }
 
   /**
@@ -507,7 +514,7 @@ export class FetchOperation implements HTTPMessageDelegate, ResponseListener {
     if (!this._expect100) {
       await written;
       await this._writeBody(conn, hop);
-      conn._readResponseTo(this, this._decompress ? DECOMPRESS : NO_DECOMPRESS, this);
+      conn._readResponseTo(this, this._readOptions, this);
       return;
     }
     // RFC 9110 §10.1.1: wait for 100 Continue; a final answer first means no body.
@@ -515,7 +522,7 @@ export class FetchOperation implements HTTPMessageDelegate, ResponseListener {
     conn._readResponseTo(
       this,
       {
-        decompress: this._decompress,
+        ...this._readOptions,
         onInformational: (line: ResponseStartLine) => {
           if (line.code !== 100 || !waiting) return;
           waiting = false;
