@@ -123,6 +123,62 @@ describe("HTTP1ParserControlTest", () => {
     expect(chunks[0]!.byteOffset).to.equal(fed.byteOffset + fed.length - 5);
   });
 
+  it("hands a run of body bytes over in pieces of at most maxChunk, for every framing", () => {
+    const bodies = {
+      length: `${OK}Content-Length: 8\r\n\r\nabcdefgh`,
+      chunked: `${OK}Transfer-Encoding: chunked\r\n\r\n8\r\nabcdefgh\r\n2\r\nij\r\n0\r\n\r\n`,
+      close: `${OK}\r\nabcdefgh`,
+    };
+    for (const [framing, text] of Object.entries(bodies)) {
+      const pieces: string[] = [];
+      const parser = new HTTP1Parser(
+        { onHeaders() {}, onData: (c) => pieces.push(c.toString()), onComplete() {} },
+        { maxChunk: 3 },
+      );
+      parser.readResponse();
+      parser.feed(Buffer.from(text));
+      if (framing === "close") parser.feedEof();
+      expect(pieces, framing).to.deep.equal(
+        framing === "chunked" ? ["abc", "def", "gh", "ij"] : ["abc", "def", "gh"],
+      );
+    }
+  });
+
+  it("pauses between the pieces of one fed Buffer and goes on at resume()", () => {
+    const pieces: string[] = [];
+    const parser: HTTP1Parser = new HTTP1Parser(
+      {
+        onHeaders() {},
+        onData: (chunk) => {
+          pieces.push(chunk.toString());
+          parser.pause();
+        },
+        onComplete: () => pieces.push("end"),
+      },
+      { maxChunk: 4 },
+    );
+    parser.readResponse();
+    parser.feed(Buffer.from(`${OK}Content-Length: 10\r\n\r\n0123456789`));
+    expect(pieces).to.deep.equal(["0123"]);
+    expect(parser.bufferedBytes).to.equal(6);
+    parser.resume();
+    expect(pieces).to.deep.equal(["0123", "4567"]);
+    parser.resume();
+    expect(pieces).to.deep.equal(["0123", "4567", "89"]);
+    // A pause from the last piece holds the end back too.
+    parser.resume();
+    expect(pieces).to.deep.equal(["0123", "4567", "89", "end"]);
+  });
+
+  it("refuses a maxChunk that is not a positive integer", () => {
+    for (const maxChunk of [0, -1, 1.5, Number.NaN]) {
+      expect(
+        () => new HTTP1Parser({ onHeaders() {}, onData() {}, onComplete() {} }, { maxChunk }),
+        String(maxChunk),
+      ).to.throw(RangeError, "maxChunk must be a positive integer");
+    }
+  });
+
   it("stays failed after an error, rethrowing it", () => {
     const parser = new HTTP1Parser({ onHeaders() {}, onData() {}, onComplete() {} });
     parser.readResponse();

@@ -165,26 +165,35 @@ function cut(data: Buffer, cuts: number[]): Buffer[] {
   return pieces;
 }
 
-function parseModel(pieces: Buffer[]): unknown[] {
+/** Parses `pieces` as one response; each body piece must be at most `maxChunk` bytes. */
+function parseModel(pieces: Buffer[], maxChunk?: number): unknown[] {
   const events: unknown[] = [];
   let body: Buffer[] = [];
-  const parser = new HTTP1Parser({
-    onInformational: (line, headers) => events.push(["info", String(line), sorted(headers)]),
-    onHeaders: (head) =>
-      events.push([
-        "head",
-        String(head.startLine),
-        sorted(head.headers),
-        head.framing,
-        head.keepAlive,
-      ]),
-    onData: (chunk) => body.push(Buffer.from(chunk)),
-    onComplete: (end) => {
-      if (body.length > 0) events.push(["body", Buffer.concat(body).toString("latin1")]);
-      body = [];
-      events.push(["end", end.trailers === null ? null : sorted(end.trailers), end.keepAlive]);
+  const parser = new HTTP1Parser(
+    {
+      onInformational: (line, headers) => events.push(["info", String(line), sorted(headers)]),
+      onHeaders: (head) =>
+        events.push([
+          "head",
+          String(head.startLine),
+          sorted(head.headers),
+          head.framing,
+          head.keepAlive,
+        ]),
+      onData: (chunk) => {
+        if (maxChunk !== undefined && chunk.length > maxChunk) {
+          throw new Error(`a piece of ${chunk.length} bytes over maxChunk ${maxChunk}`);
+        }
+        body.push(Buffer.from(chunk));
+      },
+      onComplete: (end) => {
+        if (body.length > 0) events.push(["body", Buffer.concat(body).toString("latin1")]);
+        body = [];
+        events.push(["end", end.trailers === null ? null : sorted(end.trailers), end.keepAlive]);
+      },
     },
-  });
+    { maxChunk },
+  );
   parser.readResponse();
   for (const piece of pieces) parser.feed(piece);
   parser.feedEof();
@@ -273,6 +282,21 @@ describe("HTTP1ParserPropertyTest", () => {
         const data = serialise(model);
         expect(parseModel(cut(data, cuts))).to.deep.equal(expectedEvents(model));
       }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("parses any valid response with any maxChunk the same, no body piece over it", () => {
+    fc.assert(
+      fc.property(
+        responseModel,
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 64 }),
+        (model, cuts, maxChunk) => {
+          const data = serialise(model);
+          expect(parseModel(cut(data, cuts), maxChunk)).to.deep.equal(expectedEvents(model));
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -26,6 +26,8 @@ const LF = 0x0a;
 export interface ChunkedSink {
   readonly maxBodySize: number;
   readonly maxHeaderSize: number;
+  /** Most bytes of one piece of chunk data. */
+  readonly maxChunk: number;
   /** Receives each piece of chunk data. */
   deliver(chunk: Buffer): void;
 }
@@ -111,13 +113,17 @@ export class ChunkedBody {
     return end;
   }
 
-  /** Hands on the chunk's next bytes as a view of `buf` (no copy). */
+  /**
+   * Hands on the chunk's next bytes as a view of `buf` (no copy), at most `maxChunk` at
+   * a time (`read` calls again for the rest).
+   */
   private _readData(buf: Buffer, pos: number, sink: ChunkedSink): number {
-    const available = buf.length - pos;
+    const available = Math.min(buf.length - pos, sink.maxChunk);
     if (available < this._remaining) {
       this._remaining -= available;
-      sink.deliver(pos === 0 ? buf : buf.subarray(pos));
-      return buf.length;
+      const end = pos + available;
+      sink.deliver(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end));
+      return end;
     }
     const end = pos + this._remaining;
     this._remaining = 0;

@@ -111,6 +111,13 @@ export interface HTTP1ParserOptions {
    * 104857600, Tornado's default `max_buffer_size`, which its `max_body_size` falls back to.
    */
   maxBodySize?: number;
+  /**
+   * Most bytes of one body piece handed to `onData`: a longer run of body bytes in what
+   * was fed comes in pieces of this size (the last one shorter). Default: no limit, one
+   * piece per run. `HTTP1Connection` sets its `chunkSize`, so that it can feed a whole
+   * socket read at once and still hand the delegate Tornado's 64 KiB pieces.
+   */
+  maxChunk?: number;
 }
 
 /**

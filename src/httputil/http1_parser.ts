@@ -110,6 +110,8 @@ export class HTTP1Parser {
    * body starts, after `onHeaders` returns.
    */
   maxBodySize: number;
+  /** Most bytes of one body piece (see `HTTP1ParserOptions.maxChunk`). */
+  readonly maxChunk: number;
 
   private readonly _handler: HTTP1ParserHandler;
   private _state = S_IDLE;
@@ -144,9 +146,11 @@ export class HTTP1Parser {
    */
   constructor(handler: HTTP1ParserHandler, options: HTTP1ParserOptions = {}) {
     const { maxHeaderSize = 65536, maxBodySize = 104857600 } = options;
+    const maxChunk = options.maxChunk ?? Number.MAX_SAFE_INTEGER;
     for (const [name, value] of [
       ["maxHeaderSize", maxHeaderSize],
       ["maxBodySize", maxBodySize],
+      ["maxChunk", maxChunk],
     ] as const) {
       if (!Number.isSafeInteger(value) || value <= 0) {
         throw new RangeError(`${name} must be a positive integer: received ${value}`);
@@ -155,6 +159,7 @@ export class HTTP1Parser {
     this._handler = handler;
     this.maxHeaderSize = maxHeaderSize;
     this.maxBodySize = maxBodySize;
+    this.maxChunk = maxChunk;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the sink reads live limits
     const parser = this;
     this._chunkedSink = {
@@ -162,6 +167,7 @@ export class HTTP1Parser {
         return parser.maxBodySize;
       },
       maxHeaderSize,
+      maxChunk,
       deliver: (chunk) => handler.onData(chunk),
     };
   }
@@ -464,13 +470,17 @@ export class HTTP1Parser {
     }
   }
 
-  /** Hands the next `_remaining` body bytes to the handler as views of `buf` (no copy). */
+  /**
+   * Hands the next `_remaining` body bytes to the handler as views of `buf` (no copy), at
+   * most `maxChunk` at a time (`_run` calls again for the rest).
+   */
   private _readLength(buf: Buffer, pos: number): number {
-    const available = buf.length - pos;
+    const available = Math.min(buf.length - pos, this.maxChunk);
     if (available < this._remaining) {
       this._remaining -= available;
-      this._handler.onData(pos === 0 ? buf : buf.subarray(pos));
-      return buf.length;
+      const end = pos + available;
+      this._handler.onData(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end));
+      return end;
     }
     const end = pos + this._remaining;
     this._remaining = 0;
@@ -480,14 +490,15 @@ export class HTTP1Parser {
   }
 
   private _readUntilClose(buf: Buffer, pos: number): number {
-    const available = buf.length - pos;
+    const available = Math.min(buf.length - pos, this.maxChunk);
     this._bodyBytes += available;
     if (this._bodyBytes > this.maxBodySize) {
       // Never a silent truncation: the body is refused as soon as it is too long.
       throw new HTTPInputError(`Body too large: over maxBodySize (${this.maxBodySize} bytes)`);
     }
-    this._handler.onData(pos === 0 ? buf : buf.subarray(pos));
-    return buf.length;
+    const end = pos + available;
+    this._handler.onData(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end));
+    return end;
   }
 
   private _finish(): void {
