@@ -94,6 +94,23 @@ describe("TestStreamBuffer", () => {
     expect(buf.consume(0).length).to.equal(0);
   });
 
+  it("consumeSome takes at most what the first chunk holds, always as a view", () => {
+    const first = Buffer.from("hello ");
+    const second = Buffer.from("world");
+    const buf = new StreamBuffer();
+    expect(buf.consumeSome(10).length).to.equal(0);
+    buf.append(first);
+    buf.append(second);
+    const a = buf.consumeSome(4);
+    expect([a.toString(), a.buffer === first.buffer]).to.deep.equal(["hell", true]);
+    const b = buf.consumeSome(100);
+    expect([b.toString(), b.buffer === first.buffer]).to.deep.equal(["o ", true]);
+    const c = buf.consumeSome(Number.MAX_SAFE_INTEGER);
+    expect(c).to.equal(second);
+    expect(buf.length).to.equal(0);
+    expect(buf.consumeSome(1).length).to.equal(0);
+  });
+
   it("copies into a caller's buffer across chunks", () => {
     const buf = new StreamBuffer();
     for (const s of ["ab", "cde", "f"]) buf.append(Buffer.from(s));

@@ -578,20 +578,22 @@ export class BaseIOStream {
    * message reader (a Future and an `await` per read stay in memory for as long as each
    * response takes, for every response in flight): returns the bytes at once if any are
    * buffered; otherwise returns null and `sink` hears the outcome later (see
-   * {@link ReadSink}).
+   * {@link ReadSink}). Never copies: the bytes come from one buffered chunk (one socket
+   * read, or adjacent reads of one slab), so fewer than are buffered may come back.
    *
    * @throws `StreamClosedError` on a closed stream with nothing buffered;
    *   `RuntimeError` ("Already reading") while another read is pending.
    */
   _readSome(maxBytes: number, sink: ReadSink): Buffer | null {
     if (this._read === null && this._buffer.length > 0) {
-      return this._buffer.consume(Math.min(maxBytes, this._buffer.length));
+      return this._buffer.consumeSome(maxBytes);
     }
     if (this._read !== null) {
       this._checkClosed();
       throw new RuntimeError("Already reading");
     }
     if (this._closed) throw new StreamClosedError(this.error);
+    // Resolved by the first data that arrives, one chunk: a view as well.
     this._read = PendingRead.someTo(maxBytes, sink);
     this._wantData();
     return null;

@@ -141,6 +141,21 @@ export class StreamBuffer {
   }
 
   /**
+   * Removes and returns up to `max` bytes from the front, but no more than the first chunk
+   * holds: always a view, never a copy (empty when the buffer is). For a consumer that
+   * takes bytes as they come and does not mind how they are split.
+   */
+  consumeSome(max: number): Buffer {
+    if (this._size === 0 || max <= 0) return EMPTY;
+    const first = this._chunks[this._head];
+    const offset = this._offset;
+    const n = Math.min(max, first.length - offset);
+    const result = offset === 0 && n === first.length ? first : first.subarray(offset, offset + n);
+    this._advance(n);
+    return result;
+  }
+
+  /**
    * Removes and returns the bytes up to and including the first `needle` when they lie
    * in the first chunk and number at most `maxBytes` (a view of the chunk); otherwise
    * returns null and changes nothing. `readUntil`'s fast path: one short search and no
