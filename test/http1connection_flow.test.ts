@@ -252,6 +252,22 @@ describe("HTTP1ConnectionTest", () => {
     );
 
     it(
+      "hands the body on in pieces of at most chunkSize, whatever the socket reads bring",
+      genTest(async () => {
+        const body = patterned(1024 * 1024);
+        const { conn } = await raw(
+          answer([`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, body]),
+          { chunkSize: 10_000 },
+        );
+        await get(conn);
+        const rec = new Recorder();
+        expect(await conn.readResponse(rec)).to.equal(true);
+        expect(Buffer.concat(rec.chunks).equals(body)).to.equal(true);
+        expect(Math.max(...rec.chunks.map((c) => c.length))).to.equal(10_000);
+      }),
+    );
+
+    it(
       "with transientChunks, reuses read memory but never bytes still buffered after the body",
       genTest(async () => {
         // Two responses in one write: the read that ends the first body also holds the

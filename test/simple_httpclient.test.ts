@@ -498,6 +498,8 @@ for (const protocol of ["http", "https"] as Protocol[]) {
           expect(response.code).to.equal(200);
           expect(kept.length, "several reads").to.be.above(4);
           expect(Buffer.concat(kept).equals(patterned(size)), `chunked=${chunked}`).to.equal(true);
+          // Tornado's pieces: at most HTTP1ConnectionParameters' chunk size, 64 KiB.
+          expect(Math.max(...kept.map((c) => c.length))).to.be.at.most(65536);
         }
       }),
     );

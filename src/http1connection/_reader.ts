@@ -41,6 +41,16 @@ const FEED = 1;
 const EOF = 2;
 type ParserCall = typeof RESUME | typeof FEED | typeof EOF;
 
+/**
+ * What one read of the stream asks for: whatever it holds in one piece (one socket read,
+ * or adjacent reads of one slab; see `IOStream._readSome`). The parser hands the body on
+ * in pieces of at most `chunkSize`, so a 256 KiB read is fed once and delivered as four
+ * 64 KiB pieces, rather than read, fed and parsed four times: in a download's first
+ * hundreds of MiB, before V8 has compiled the read path, each such round costs tens of
+ * microseconds.
+ */
+const WHOLE_PIECE = Number.MAX_SAFE_INTEGER;
+
 /** How a read ended, when it did not throw. */
 export type ReadOutcome = HTTP1MessageEnd | typeof TIMED_OUT | typeof DETACHED;
 
@@ -58,7 +68,7 @@ export interface ReadListener {
 
 /** What one read needs besides the stream and the delegate. */
 export interface ReadOptions {
-  /** Most bytes per stream read. */
+  /** Most bytes taken from the stream at a time when parsing ahead after a close. */
   readonly chunkSize: number;
   /** Relative seconds to read the head in, or null. */
   readonly headerTimeout: number | null;
@@ -108,7 +118,11 @@ export class MessageReader {
   private _inParser = false;
   private _detached = false;
 
-  constructor(maxHeaderSize: number, maxBodySize: number) {
+  /**
+   * @param maxChunk - most bytes of one body piece handed to the delegate (the
+   *   connection's `chunkSize`); the stream is read a whole buffered piece at a time.
+   */
+  constructor(maxHeaderSize: number, maxBodySize: number, maxChunk: number) {
     const handler: HTTP1ParserHandler = {
       onInformational: (startLine, headers) => this._options?.onInformational?.(startLine, headers),
       onHeaders: (head) => {
@@ -127,7 +141,7 @@ export class MessageReader {
         this.parser.pause();
       },
     };
-    this.parser = new HTTP1Parser(handler, { maxHeaderSize, maxBodySize });
+    this.parser = new HTTP1Parser(handler, { maxHeaderSize, maxBodySize, maxChunk });
   }
 
   /** The head of the message being read (or last read), if it came. */
@@ -212,7 +226,7 @@ export class MessageReader {
         // The next bytes from the stream if it has some; else this reader hears them.
         let data: Buffer | null;
         try {
-          data = stream._readSome(options.chunkSize, this._sink);
+          data = stream._readSome(WHOLE_PIECE, this._sink);
           if (data === null) {
             this._awaitingRead = true;
             const limit = head === null ? this._headerDeadline : this._bodyDeadline!;

@@ -162,6 +162,7 @@ export class HTTP1Connection implements HTTPConnection {
     this._reader = new MessageReader(
       params.maxHeaderSize,
       params.maxBodySize ?? stream.maxBufferSize,
+      params.chunkSize,
     );
     this._response = isClient ? null : new ResponseWriter();
     this._clientListener = isClient

@@ -42,7 +42,10 @@ function checkDelay(name: string, value: number | null): void {
 export class HTTP1ConnectionParameters {
   /** Close the connection after each message, whatever the peer says. Default false. */
   readonly noKeepAlive: boolean;
-  /** Most bytes read from the stream at a time, so most bytes of one body piece. Default 65536. */
+  /**
+   * Most bytes of one body piece handed to the delegate (Tornado reads the stream this
+   * much at a time; the parser here splits what one stream read brings). Default 65536.
+   */
   readonly chunkSize: number;
   /** Most bytes of a message head (and of a trailer section). Default 65536. */
   readonly maxHeaderSize: number;
