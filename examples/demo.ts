@@ -9,6 +9,7 @@ import { main as executorOffload } from "./executor_offload";
 import { main as fetchErrors } from "./fetch_errors";
 import { main as fetchGet } from "./fetch_get";
 import { main as fetchPost } from "./fetch_post";
+import { main as fetchStreaming } from "./fetch_streaming";
 import { main as fetchViaProxy } from "./fetch_via_proxy";
 import { main as helloLoop } from "./hello_loop";
 import { main as http1Server } from "./http1_server";
@@ -30,6 +31,7 @@ export async function main(): Promise<void> {
     ["fetch_get: await client.fetch(url)", fetchGet],
     ["fetch_errors: HTTPClientError versus every other failure", fetchErrors],
     ["fetch_post: a POST built as an HTTPRequest", fetchPost],
+    ["fetch_streaming: a 32 MiB body hashed and saved as it arrives", fetchStreaming],
     ["blocking_fetch: the blocking HTTPClient", blockingFetch],
     [
       "fetch_via_proxy: AsyncHTTPClient through an HTTP proxy (absolute form, CONNECT, 407)",

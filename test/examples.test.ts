@@ -71,6 +71,16 @@ describe("Examples", function () {
     expect(out.stdout.trim()).to.equal("Hello, world");
   });
 
+  it("fetch_streaming hashes and saves a 32 MiB body as it arrives", () => {
+    const out = runExample("fetch_streaming");
+    expect(out.status, out.stderr).to.equal(0);
+    expect(out.stdout.trim().split("\n")).to.deep.equal([
+      "sha256 of 32 MiB streamed: matches",
+      "largest chunk: 65536 bytes",
+      "written to a file by an async callback: matches",
+    ]);
+  });
+
   it("fetch_errors tells an HTTPClientError from a refused connection", () => {
     const out = runExample("fetch_errors");
     expect(out.status, out.stderr).to.equal(0);
@@ -138,6 +148,7 @@ describe("Examples", function () {
     expect(out.stdout).to.contain("### fetch_get");
     expect(out.stdout).to.contain("### fetch_errors");
     expect(out.stdout).to.contain("### fetch_post");
+    expect(out.stdout).to.contain("### fetch_streaming");
     expect(out.stdout).to.contain("### blocking_fetch");
     expect(out.stdout).to.contain("### fetch_via_proxy");
     expect(out.stdout).to.contain("### http1_server");
