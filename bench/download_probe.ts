@@ -10,6 +10,7 @@
  * the user and system CPU time beside the wall time (CPU time well under the wall time
  * means the client waited for the server). The clients: ours (`AsyncHTTPClient` from
  * `dist/`, `DIST` to use another build) with a `streamingCallback` that counts bytes,
+ * with default options and with `transientChunks`,
  * node:http counting `data` events, Python Tornado's `SimpleAsyncHTTPClient` with a
  * counting `streaming_callback` (when Debian's python3-tornado is installed; it opens a
  * connection per request), and `curl -o /dev/null` (rate only).
@@ -25,12 +26,12 @@ const DIST = process.env.DIST ?? path.join(__dirname, "..", "dist");
 const CHILD_SOURCE = `
 const http = require("node:http");
 const [client, url, dist] = process.argv.slice(1);
-function viaOurs() {
+function viaOurs(transientChunks) {
   const { IOLoop } = require(dist + "/ioloop");
   const { AsyncHTTPClient } = require(dist + "/httpclient");
   const c = new AsyncHTTPClient({ forceInstance: true, maxBodySize: 2 ** 30 });
   return (onChunk) => IOLoop.current().runSync(() =>
-    c.fetch(url, { requestTimeout: 0, streamingCallback: onChunk }));
+    c.fetch(url, { requestTimeout: 0, streamingCallback: onChunk, transientChunks }));
 }
 function viaNodeHttp() {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -40,7 +41,7 @@ function viaNodeHttp() {
   });
 }
 (async () => {
-  const download = client === "ours" ? viaOurs() : viaNodeHttp();
+  const download = client === "node:http" ? viaNodeHttp() : viaOurs(client === "ours transient");
   for (let i = 0; i < ${DOWNLOADS}; i++) {
     let bytes = 0;
     const r0 = process.resourceUsage(), t0 = process.hrtime.bigint();
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
   try {
     const url = server.urls.big;
     console.log(`100 MiB from ${server.servedBy.big}, ${DOWNLOADS} downloads per client`);
-    for (const client of ["ours", "node:http"]) {
+    for (const client of ["ours", "ours transient", "node:http"]) {
       const argv = pinned(1, [process.execPath, "-e", CHILD_SOURCE, client, url, DIST]);
       console.log(client);
       process.stdout.write(execFileSync(argv[0]!, argv.slice(1), { encoding: "utf8" }));
