@@ -71,7 +71,7 @@ export async function saveDownload(url: string, file: string): Promise<string> {
 export async function main(): Promise<void> {
   const body = crypto.randomBytes(BODY_BYTES);
   const expected = sha256(body);
-  const server = http.createServer((request, response) => {
+  const server = http.createServer((_request, response) => {
     response.writeHead(200, { "Content-Length": body.length }).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
