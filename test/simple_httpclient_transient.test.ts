@@ -135,9 +135,7 @@ for (const protocol of ["http", "https"] as Protocol[]) {
           expect(seen.body.equals(plain)).to.equal(true);
         }),
       );
-    }
 
-    if (protocol === "http") {
       it(
         "keeps an async callback's chunk intact while later reads arrive",
         test(
