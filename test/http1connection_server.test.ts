@@ -57,6 +57,29 @@ describe("HTTP1ServerConnectionTest", () => {
     );
 
     it(
+      "hands a large request body on in pieces of at most chunkSize",
+      genTest(async () => {
+        const body = "0123456789abcdef".repeat(65536); // 1 MiB
+        const served = await serve((req) => respond(req.conn, 200, String(req.body.length)), {
+          chunkSize: 10_000,
+        });
+        const res = await fetch(served.port, {
+          method: "POST",
+          path: "/up",
+          agent: keepAliveAgent(),
+          headers: { "Content-Length": String(body.length) },
+          body,
+        });
+        expect(res.body).to.equal(String(body.length));
+        const [req] = served.requests;
+        expect(req!.body.toString()).to.equal(body);
+        // Each "data" event is one piece; 1 MiB in pieces of at most 10,000 bytes.
+        const pieces = req!.events.filter((e) => e === "data").length;
+        expect(pieces).to.be.at.least(Math.ceil(body.length / 10_000));
+      }),
+    );
+
+    it(
       "reads a chunked upload (test_chunked_request_body)",
       genTest(async () => {
         const served = await serve();
