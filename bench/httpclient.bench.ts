@@ -161,7 +161,7 @@ const SCENARIOS: readonly Scenario[] = [
     mode: "stream",
     count: 3,
     concurrency: 1,
-    clients: ["ours", "tornado simple", "tornado curl"],
+    clients: ["ours", OURS_TRANSIENT, "tornado simple", "tornado curl"],
     unit: "MB/s",
   },
 ];
