@@ -61,10 +61,23 @@ interface HopPlan {
   readonly retryable: boolean;
 }
 
-/** The read options of a response, by `decompress` and `transientChunks` (see `_readOptions`). */
-const READ_OPTIONS: readonly (readonly HTTP1ReadOptions[])[] = [false, true].map((decompress) =>
-  [false, true].map((transientChunks) => Object.freeze({ decompress, transientChunks })),
-);
+/**
+ * The four ways a response is read, made once: a fetch in flight holds one of these
+ * rather than an object of its own.
+ */
+const READ_OPTIONS = {
+  plain: Object.freeze({ decompress: false, transientChunks: false }),
+  transient: Object.freeze({ decompress: false, transientChunks: true }),
+  decompress: Object.freeze({ decompress: true, transientChunks: false }),
+  decompressTransient: Object.freeze({ decompress: true, transientChunks: true }),
+} satisfies Record<string, HTTP1ReadOptions>;
+
+/** The read options for `decompress` and `transientChunks`. */
+function readOptions(decompress: boolean, transientChunks: boolean): HTTP1ReadOptions {
+  if (decompress)
+    return transientChunks ? READ_OPTIONS.decompressTransient : READ_OPTIONS.decompress;
+  return transientChunks ? READ_OPTIONS.transient : READ_OPTIONS.plain;
+}
 const EMPTY = Buffer.alloc(0);
 /** Bodies read as one piece smaller than this are copied (see `_deliver`). */
 const COPY_BELOW = 16 * 1024;
@@ -153,7 +166,7 @@ export class FetchOperation implements HTTPMessageDelegate, ResponseListener {
     this._streamingCallback = request.streamingCallback ?? undefined;
     // Without a streamingCallback the pieces are kept for the body: never transient.
     const transient = this._streamingCallback !== undefined && request.transientChunks === true;
-    this._readOptions = READ_OPTIONS[Number(this._decompress)]![Number(transient)]!;
+    this._readOptions = readOptions(this._decompress, transient);
     this._headerCallback = request.headerCallback ?? undefined;
     // Taken now: a request object fetched again while this one waits gets a new copy.
     this._requestHeaders = request.headers;
