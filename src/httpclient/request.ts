@@ -70,7 +70,7 @@ export interface HTTPRequestOptions {
    * Beyond Tornado: each chunk given to `streamingCallback` is valid only until the
    * callback returns (or, if it returns a promise, until that settles); the client may
    * then read the next bytes into the same memory. Copy (`Buffer.from(chunk)`) whatever
-   * you keep. In exchange a long download reuses one warm buffer instead of taking fresh
+   * you keep. In exchange a long download reuses one buffer instead of taking fresh
    * memory for every read, which Node frees only at its next collection: in a fresh
    * process the first 100 MiB download runs about twice as fast and the second about 1.2x,
    * with about 40% less peak memory; later ones run as fast as without (docs/porting.md,

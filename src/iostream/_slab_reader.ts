@@ -23,9 +23,10 @@
  * to a `streamingCallback` with `transientChunks`) gives them back with {@link
  * SlabReader.release} while the read is being handed over. When every byte of the read
  * came back that way, the next read goes to the same place: a download then cycles
- * through one read's worth of memory that stays mapped and in cache, instead of a fresh
- * slab every two reads, each of which a collection frees only tens of MiB later (see
- * docs/benchmarks.md, "What limits (c)").
+ * through one read's worth of memory that stays mapped, instead of a fresh slab every two
+ * reads, each of which a collection frees only tens of MiB later; in a fresh process
+ * that memory is mapped for the first time, page by page (see docs/benchmarks.md, "What
+ * limits (c)").
  *
  * Only plain TCP sockets support `onread`; streams over sockets they were given, and TLS
  * streams, use `data` events.

@@ -603,8 +603,8 @@ export class BaseIOStream {
    * @internal Says that `view`, bytes this stream handed out, will never be used again, so
    * that the socket's next read may go to the same memory (see `SlabReader.release`; a
    * no-op on streams that read by `data` events). For the HTTP reader with
-   * `transientChunks`; reusing the memory saves an allocation per read and keeps a
-   * download's buffer in cache.
+   * `transientChunks`; reusing the memory saves fresh memory, and its page faults, per
+   * read.
    */
   _releaseRead(view: Uint8Array): void {
     this._reader?.release(view);
