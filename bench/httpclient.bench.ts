@@ -499,7 +499,8 @@ function summarize(
     const perRound = pairRatios(peers);
     const perRoundMedian = perRound.length === 0 ? NaN : median(perRound);
     console.log(
-      `  target: ${subject} / ${r.peer} = ${r.ratio.toFixed(2)}x (per round ` +
+      // Three decimals: a ratio of 0.896 must not read "0.90x ... MISS".
+      `  target: ${subject} / ${r.peer} = ${r.ratio.toFixed(3)}x (per round ` +
         `${r.ratioMin.toFixed(2)}-${r.ratioMax.toFixed(2)}, median ${perRoundMedian.toFixed(2)}), ` +
         `want >= ${minRatio.toFixed(2)}x  ${verdict(r)}`,
     );
