@@ -68,8 +68,6 @@ export interface ReadListener {
 
 /** What one read needs besides the stream and the delegate. */
 export interface ReadOptions {
-  /** Most bytes taken from the stream at a time when parsing ahead after a close. */
-  readonly chunkSize: number;
   /** Relative seconds to read the head in, or null. */
   readonly headerTimeout: number | null;
   /** Relative seconds to read the body in, asked for when the body starts. */
@@ -458,13 +456,16 @@ export class MessageReader {
     this._queue = [];
     const parser = this.parser;
     for (;;) {
-      let data: Buffer;
+      let data: Buffer | null;
       try {
-        data = stream.readBytes(this._options!.chunkSize, { partial: true }).result();
+        // Buffered bytes, a piece at a time, as `_step` reads; null cannot come from a
+        // closed stream, which throws once it has nothing left.
+        data = stream._readSome(WHOLE_PIECE, this._sink);
       } catch (error) {
         if (error instanceof StreamClosedError) break;
         throw error;
       }
+      if (data === null) break;
       parser.feed(data);
     }
     parser.feedEof();

@@ -3,9 +3,9 @@
  * (mirrors `tornado.http1connection.HTTP1Connection`). A client writes a request with
  * `writeHeaders`, `write` and `finish` and reads the response with `readResponse`; a
  * server reads a request with `readRequest` and writes the response with the same three
- * methods. Reading drives the sans-I/O `HTTP1Parser` from
- * `stream.readBytes(chunkSize, { partial: true })` and hands what it reads to an
- * `HTTPMessageDelegate`.
+ * methods. Reading feeds the sans-I/O `HTTP1Parser` whatever the stream holds in one
+ * piece and hands the body to an `HTTPMessageDelegate` in pieces of at most `chunkSize`
+ * (Tornado reads `chunk_size` bytes at a time instead).
  *
  * Differences from Tornado:
  * - The server side reads with `readRequest` (Tornado's calls `read_response` on both
@@ -514,7 +514,6 @@ export class HTTP1Connection implements HTTPConnection {
 
   private _readOptions(extra: Partial<ReadOptions>): ReadOptions {
     return {
-      chunkSize: this.params.chunkSize,
       headerTimeout: this.params.headerTimeout,
       bodyTimeout: () => this._bodyTimeout,
       ...extra,
