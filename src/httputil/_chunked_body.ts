@@ -28,8 +28,8 @@ export interface ChunkedSink {
   readonly maxHeaderSize: number;
   /** Most bytes of one piece of chunk data. */
   readonly maxChunk: number;
-  /** Receives each piece of chunk data. */
-  deliver(chunk: Buffer): void;
+  /** Receives each piece of chunk data: bytes `start` to `end` of `buf`. */
+  deliver(buf: Buffer, start: number, end: number): void;
 }
 
 /** The chunked body being read. */
@@ -118,18 +118,11 @@ export class ChunkedBody {
    * a time (`read` calls again for the rest).
    */
   private _readData(buf: Buffer, pos: number, sink: ChunkedSink): number {
-    const available = Math.min(buf.length - pos, sink.maxChunk);
-    if (available < this._remaining) {
-      this._remaining -= available;
-      const end = pos + available;
-      sink.deliver(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end));
-      return end;
-    }
-    const end = pos + this._remaining;
-    this._remaining = 0;
-    this._state = DATA_CR;
-    sink.deliver(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end));
-    return end;
+    const n = Math.min(buf.length - pos, sink.maxChunk, this._remaining);
+    this._remaining -= n;
+    if (this._remaining === 0) this._state = DATA_CR;
+    sink.deliver(buf, pos, pos + n);
+    return pos + n;
   }
 
   /** RFC 9112 §7.1: chunk data is followed by exactly CRLF. */

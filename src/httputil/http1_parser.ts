@@ -67,6 +67,11 @@ const LF = 0x0a;
 const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
 const EMPTY = Buffer.alloc(0);
 
+/** Bytes `start` to `end` of `buf` as a view (no copy): `buf` itself when that is all of it. */
+function piece(buf: Buffer, start: number, end: number): Buffer {
+  return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
+}
+
 /**
  * How many bytes the parser decodes on a guess when a head starts: the usual head fits,
  * and the line loop then finds its end on the way, cheaper than asking `Buffer.indexOf`
@@ -168,7 +173,7 @@ export class HTTP1Parser {
       },
       maxHeaderSize,
       maxChunk,
-      deliver: (chunk) => handler.onData(chunk),
+      deliver: (buf, start, end) => handler.onData(piece(buf, start, end)),
     };
   }
 
@@ -475,18 +480,11 @@ export class HTTP1Parser {
    * most `maxChunk` at a time (`_run` calls again for the rest).
    */
   private _readLength(buf: Buffer, pos: number): number {
-    const available = Math.min(buf.length - pos, this.maxChunk);
-    if (available < this._remaining) {
-      this._remaining -= available;
-      const end = pos + available;
-      this._handler.onData(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end));
-      return end;
-    }
-    const end = pos + this._remaining;
-    this._remaining = 0;
-    this._state = S_FINISH;
-    this._handler.onData(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end));
-    return end;
+    const n = Math.min(buf.length - pos, this.maxChunk, this._remaining);
+    this._remaining -= n;
+    if (this._remaining === 0) this._state = S_FINISH;
+    this._handler.onData(piece(buf, pos, pos + n));
+    return pos + n;
   }
 
   private _readUntilClose(buf: Buffer, pos: number): number {
@@ -496,9 +494,8 @@ export class HTTP1Parser {
       // Never a silent truncation: the body is refused as soon as it is too long.
       throw new HTTPInputError(`Body too large: over maxBodySize (${this.maxBodySize} bytes)`);
     }
-    const end = pos + available;
-    this._handler.onData(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end));
-    return end;
+    this._handler.onData(piece(buf, pos, pos + available));
+    return pos + available;
   }
 
   private _finish(): void {
