@@ -657,6 +657,41 @@ describe("SlabReader", () => {
     expect(reader.slabsMade).to.equal(slabs);
   });
 
+  it("keeps a recycled read at 32 KiB while reads come back partial, then grows it after four full ones", () => {
+    const reader = releasingReader((chunk) => [chunk]);
+    const grown = nextRead(reader);
+    expect(grown.length).to.equal(256 * KiB);
+    land(reader, grown, 100 * KiB);
+    const sizes: number[] = [];
+    const partial = nextRead(reader);
+    expect([partial.buffer, partial.byteOffset]).to.deep.equal([grown.buffer, grown.byteOffset]);
+    sizes.push(partial.length);
+    land(reader, partial, 10 * KiB);
+    for (let i = 0; i < 4; i++) {
+      const memory = nextRead(reader);
+      sizes.push(memory.length);
+      land(reader, memory, memory.length);
+    }
+    sizes.push(nextRead(reader).length);
+    expect(sizes.map((n) => n / KiB)).to.deep.equal([32, 32, 32, 32, 32, 256]);
+    // A partial read brings it down to 32 KiB again.
+    const again = nextRead(reader);
+    land(reader, again, 200 * KiB);
+    expect(nextRead(reader).length).to.equal(32 * KiB);
+  });
+
+  it("does not keep a read small when the last one was kept, or went to a collect region", () => {
+    let keep = true;
+    const reader = releasingReader((chunk) => (keep ? [] : [chunk]));
+    land(reader, nextRead(reader), 100 * KiB);
+    expect(nextRead(reader).length).to.equal(256 * KiB);
+    keep = false;
+    land(reader, nextRead(reader), 100 * KiB);
+    expect(nextRead(reader).length).to.equal(32 * KiB);
+    reader.collect(MiB, 0);
+    expect(nextRead(reader).length).to.equal(256 * KiB);
+  });
+
   it("moves on when part of the read was kept, given back twice, or given back late", () => {
     const kept: Buffer[] = [];
     let mode = "part";

@@ -26,7 +26,8 @@
  * through one read's worth of memory that stays mapped, instead of a fresh slab every two
  * reads, each of which a collection frees only tens of MiB later; in a fresh process
  * that memory is mapped for the first time, page by page (see docs/benchmarks.md, "What
- * limits (c)").
+ * limits (c)"). While its consumer keeps up, such a recycled read is also kept small
+ * (`RECYCLED_READ_SIZE`): see there why.
  *
  * Only plain TCP sockets support `onread`; streams over sockets they were given, and TLS
  * streams, use `data` events.
@@ -64,6 +65,21 @@ const READ_SIZE = 256 * 1024;
  * earlier full GCs). A bulk transfer reaches 256 KiB reads after four full reads (64 KiB).
  */
 const FIRST_READ_SIZE = 16 * 1024;
+/**
+ * The size of a read into memory whose previous read came back whole through `release`
+ * (a "recycled" read), while the consumer keeps up with the socket: fewer than
+ * `FULL_RUN` full reads in a row. Measured on the 100 MiB loopback download of
+ * bench/httpclient.bench.ts (docs/benchmarks.md, "What limits (c)"): with 32 KiB reads
+ * instead of 256 KiB, a `transientChunks` download ran 8-13% faster, and a bare socket
+ * reading into one buffer likewise gained the more the smaller its reads, down to 16-32
+ * KiB; the memory's being warm in the cache was not the cause (reads spread over 1 MiB
+ * did as well). A consumer that falls behind (a hash at 800 MB/s) fills every read, and
+ * gets the grown read size back after `FULL_RUN` of them: 32 KiB reads throughout had
+ * cost it 22%.
+ */
+const RECYCLED_READ_SIZE = 32 * 1024;
+/** Full reads in a row after which a recycled read is no longer kept small. */
+const FULL_RUN = 4;
 /** The cap of the read size is never below Node's own 64 KiB reads. */
 const MIN_READ_SIZE = 64 * 1024;
 /**
@@ -101,6 +117,10 @@ export class SlabReader {
   private _size = FIRST_READ_SIZE;
   /** Reads in a row that filled at most a quarter of `_size`. */
   private _smallReads = 0;
+  /** Reads in a row that filled all the memory they were given. */
+  private _fullReads = 0;
+  /** True when the last read's memory came back whole, and the next read reuses it. */
+  private _recycled = false;
   private _slab: Buffer = Buffer.allocUnsafeSlow(FIRST_READ_SIZE);
   private _used = 0;
   /** True while reads go to a region made by {@link collect}. */
@@ -114,7 +134,8 @@ export class SlabReader {
 
   /** The size the next read will ask for (for tests and the stream's bookkeeping). */
   get currentReadSize(): number {
-    return Math.min(this._size, Math.max(MIN_READ_SIZE, Math.min(this.readSize, READ_SIZE)));
+    const size = Math.min(this._size, Math.max(MIN_READ_SIZE, Math.min(this.readSize, READ_SIZE)));
+    return this._recycled && this._fullReads < FULL_RUN ? Math.min(size, RECYCLED_READ_SIZE) : size;
   }
 
   /**
@@ -139,6 +160,7 @@ export class SlabReader {
     this._slab = region;
     this._used = prefixLength;
     this._collecting = true;
+    this._recycled = false;
     return region;
   }
 
@@ -159,12 +181,19 @@ export class SlabReader {
     return this._slab.subarray(this._used, this._used + readSize);
   };
 
-  /** Grows the read size after a full read; shrinks it after a run of small ones. */
+  /**
+   * Grows the read size after a full read; shrinks it after a run of small ones. A full
+   * recycled read, smaller than the grown size, does not bring the size down to its double.
+   */
   private _adapt(bytes: number, asked: number): void {
     if (bytes >= asked) {
       this._smallReads = 0;
-      this._size = Math.min(READ_SIZE, 2 * asked);
-    } else if (bytes * 4 <= asked && asked > FIRST_READ_SIZE) {
+      this._fullReads++;
+      this._size = Math.min(READ_SIZE, Math.max(this._size, 2 * asked));
+      return;
+    }
+    this._fullReads = 0;
+    if (bytes * 4 <= asked && asked > FIRST_READ_SIZE) {
       if (++this._smallReads >= SHRINK_AFTER) {
         this._smallReads = 0;
         this._size = Math.max(FIRST_READ_SIZE, asked / 2);
@@ -202,9 +231,9 @@ export class SlabReader {
     } finally {
       // Node asks `_next` for the next read's memory only after this returns, so the
       // region can still be taken back. Not when `collect` was called meanwhile.
-      if (this._releasedTo === this._readEnd && this._used === this._readEnd && !this._collecting) {
-        this._used = start;
-      }
+      this._recycled =
+        this._releasedTo === this._readEnd && this._used === this._readEnd && !this._collecting;
+      if (this._recycled) this._used = start;
       this._readEnd = -1;
     }
     return true;
