@@ -604,7 +604,7 @@ export class BaseIOStream {
    * that the socket's next read may go to the same memory (see `SlabReader.release`; a
    * no-op on streams that read by `data` events). For the HTTP reader with
    * `transientChunks`; reusing the memory saves fresh memory, and its page faults, per
-   * read.
+   * read, and while the consumer keeps up such reads are kept small (`SlabReader`).
    */
   _releaseRead(view: Uint8Array): void {
     this._reader?.release(view);
