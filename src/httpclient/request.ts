@@ -72,7 +72,7 @@ export interface HTTPRequestOptions {
    * then read the next bytes into the same memory. Copy (`Buffer.from(chunk)`) whatever
    * you keep. In exchange a long download reuses one buffer instead of taking fresh
    * memory for every read, which Node frees only at its next collection: in a fresh
-   * process the first 100 MiB download runs about twice as fast and the second about 1.2x,
+   * process the first 100 MiB download runs about 1.7x as fast and the second about 1.2x,
    * with about 40% less peak memory, and while the callback keeps up the client reads in
    * smaller pieces, which made warm loopback downloads 10-15% faster (docs/porting.md,
    * "Streaming a body"). Default false: chunks are the caller's to keep, as in Tornado.
