@@ -70,12 +70,13 @@ const FIRST_READ_SIZE = 16 * 1024;
  * (a "recycled" read), while the consumer keeps up with the socket: fewer than
  * `FULL_RUN` full reads in a row. Measured on the 100 MiB loopback download of
  * bench/httpclient.bench.ts (docs/benchmarks.md, "What limits (c)"): with 32 KiB reads
- * instead of 256 KiB, a `transientChunks` download ran 8-13% faster, and a bare socket
- * reading into one buffer likewise gained the more the smaller its reads, down to 16-32
- * KiB; the memory's being warm in the cache was not the cause (reads spread over 1 MiB
- * did as well). A consumer that falls behind (a hash at 800 MB/s) fills every read, and
- * gets the grown read size back after `FULL_RUN` of them: 32 KiB reads throughout had
- * cost it 22%.
+ * instead of 256 KiB, a warm `transientChunks` download ran 8-15% faster, and a bare
+ * socket reading into one buffer likewise gained the more the smaller its reads, down to
+ * 16-32 KiB; the memory's being warm in the cache was not the cause (reads spread over 1
+ * MiB did as well). A fresh process's first download, while V8 still interprets the read
+ * path, pays for the eight times as many reads: about 10% slower. A consumer that falls
+ * behind (a hash at 800 MB/s) fills every read, and gets the grown read size back after
+ * `FULL_RUN` of them: 32 KiB reads throughout had cost it 22%.
  */
 const RECYCLED_READ_SIZE = 32 * 1024;
 /** Full reads in a row after which a recycled read is no longer kept small. */
