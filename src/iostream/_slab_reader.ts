@@ -74,7 +74,7 @@ const FIRST_READ_SIZE = 16 * 1024;
  * socket reading into one buffer likewise gained the more the smaller its reads, down to
  * 16-32 KiB; the memory's being warm in the cache was not the cause (reads spread over 1
  * MiB did as well). A fresh process's first download, while V8 still interprets the read
- * path, pays for the eight times as many reads: about 10% slower. A consumer that falls
+ * path, pays for the more numerous reads: about 10% slower. A consumer that falls
  * behind (a hash at 800 MB/s) fills every read, and gets the grown read size back after
  * `FULL_RUN` of them: 32 KiB reads throughout had cost it 22%.
  */
