@@ -518,12 +518,20 @@ export class BaseIOStream {
     this._writes.resolveEmpty();
   }
 
-  /** Makes `read` the pending read and satisfies it from the buffer if it can. */
-  private _startRead<T>(read: PendingRead<T>): Future<T> {
+  /**
+   * Refuses a read while another is pending (Tornado's "Already reading"); on a closed
+   * stream, the close is the error.
+   */
+  private _checkNotReading(): void {
     if (this._read !== null) {
       this._checkClosed();
       throw new RuntimeError("Already reading");
     }
+  }
+
+  /** Makes `read` the pending read and satisfies it from the buffer if it can. */
+  private _startRead<T>(read: PendingRead<T>): Future<T> {
+    this._checkNotReading();
     this._read = read;
     let end: number;
     try {
@@ -552,10 +560,7 @@ export class BaseIOStream {
    * apply, so that polling cannot grow the buffer past `maxBufferSize`.
    */
   private _tryRead(read: PendingRead<Buffer>): Buffer | null {
-    if (this._read !== null) {
-      this._checkClosed();
-      throw new RuntimeError("Already reading");
-    }
+    this._checkNotReading();
     let end: number;
     try {
       end = read.findEnd(this._buffer);
@@ -588,10 +593,7 @@ export class BaseIOStream {
     if (this._read === null && this._buffer.length > 0) {
       return this._buffer.consumeSome(maxBytes);
     }
-    if (this._read !== null) {
-      this._checkClosed();
-      throw new RuntimeError("Already reading");
-    }
+    this._checkNotReading();
     if (this._closed) throw new StreamClosedError(this.error);
     // Resolved by the first data that arrives, one chunk: a view as well.
     this._read = PendingRead.someTo(maxBytes, sink);
