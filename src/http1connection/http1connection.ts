@@ -128,9 +128,8 @@ export class HTTP1Connection implements HTTPConnection {
   private _transientReadOptions: ReadOptions | null = null;
   /** Client side: where the MessageReader reports the end of a response. */
   private readonly _clientListener: ReadListener | null;
-  /** Client side: the response being read, and the Future `readResponse` returned. */
+  /** Client side: the response being read, and who hears how it ends. */
   private _readDelegate: InternalDelegate | null = null;
-  private _readResult: Future<boolean> | null = null;
   private _readListener: ResponseListener | null = null;
   /** The body-size limit a decoding delegate applies, asked for as the body comes. */
   private readonly _bodyLimit = (): number => this._reader.parser.maxBodySize;
@@ -326,7 +325,10 @@ export class HTTP1Connection implements HTTPConnection {
     options: HTTP1ReadOptions = NO_READ_OPTIONS,
   ): Future<boolean> {
     const result = new Future<boolean>();
-    this._beginResponse(delegate, options, result, null);
+    this._readResponseTo(delegate, options, {
+      responseRead: (reusable) => result.setResult(reusable),
+      responseFailed: (error) => result.setException(error),
+    });
     return result;
   }
 
@@ -342,22 +344,11 @@ export class HTTP1Connection implements HTTPConnection {
     options: HTTP1ReadOptions,
     listener: ResponseListener,
   ): void {
-    this._beginResponse(delegate, options, null, listener);
-  }
-
-  /** `readResponse`: reports to `result` or to `listener`. */
-  private _beginResponse(
-    delegate: HTTPMessageDelegate,
-    options: HTTP1ReadOptions,
-    result: Future<boolean> | null,
-    listener: ResponseListener | null,
-  ): void {
     if (!this.isClient) throw new RuntimeError("readResponse() on a server connection");
     const stream = this._requireStream();
     this._startReading();
     const wrapped = this._wrap(delegate, options.decompress ?? this.params.decompress);
     this._readDelegate = wrapped;
-    this._readResult = result;
     this._readListener = listener;
     try {
       this._reader.parser.readResponse({
@@ -567,7 +558,7 @@ export class HTTP1Connection implements HTTPConnection {
     this._endResponse(false, true, error, finished);
   }
 
-  /** Settles the Future `readResponse` returned, or tells the `_readResponseTo` listener. */
+  /** Tells the listener of the response being read (for `readResponse`, its Future's). */
   private _endResponse(
     reusable: boolean,
     failed: boolean,
@@ -575,10 +566,8 @@ export class HTTP1Connection implements HTTPConnection {
     finished: boolean,
   ): void {
     const delegate = this._readDelegate!;
-    const result = this._readResult;
-    const listener = this._readListener;
+    const listener = this._readListener!;
     this._readDelegate = null;
-    this._readResult = null;
     this._readListener = null;
     if (!finished) {
       try {
@@ -591,11 +580,8 @@ export class HTTP1Connection implements HTTPConnection {
       }
     }
     this._reading = false;
-    if (listener !== null) {
-      if (failed) listener.responseFailed(error);
-      else listener.responseRead(reusable);
-    } else if (failed) result!.setException(error);
-    else result!.setResult(reusable);
+    if (failed) listener.responseFailed(error);
+    else listener.responseRead(reusable);
   }
 
   private async _readRequest(
